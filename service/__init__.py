@@ -1,0 +1,1 @@
+"""trialmatch: FHIR-native clinical-trial eligibility service."""
