@@ -1,0 +1,447 @@
+"""The catalogue: trial files and their schema, the loader and the validator.
+
+A trial file (``criteria/trials/<NCT id>.yaml``) lists the registry's inclusion and exclusion
+criteria in its own words. Each criterion carries exactly one of ``logic`` (computed from
+data), ``review`` (only a person can decide; the text says why) or ``parts`` (the line holds
+several conditions, each a sub-criterion with its own words). Logic is a tree of one-key
+nodes from a closed vocabulary; meaning lives in keys, never inside strings.
+
+``load_catalog`` validates everything once and raises ``CatalogError`` listing every problem
+with its file and path; the service refuses to start on such a catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from service.errors import CatalogError
+from service.terminology import AnalyteTable, CodeMatcher, ValueSet
+from service.units import UnitTable
+
+SCHEMA_VERSION = 1
+
+Comparator = Literal["<", "<=", ">", ">=", "=="]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NumericTest(_Strict):
+    """Either ``op`` and ``value``, or an inclusive ``min``/``max`` range."""
+
+    op: Comparator | None = None
+    value: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> NumericTest:
+        compare = self.op is not None or self.value is not None
+        ranged = self.min is not None or self.max is not None
+        if compare == ranged:
+            raise ValueError("give either op and value, or min and/or max")
+        if compare and (self.op is None or self.value is None):
+            raise ValueError("op and value go together")
+        if ranged and self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        return self
+
+
+class LabTest(NumericTest):
+    """The latest counted value of an analyte, within a look-back window, against a threshold."""
+
+    analyte: str
+    unit: str
+    within_days: int | None = Field(default=None, gt=0)
+
+
+class LabUlnTest(_Strict):
+    """The latest value against a multiple of the upper limit of normal from its reference range."""
+
+    analyte: str
+    op: Comparator
+    factor: float = Field(gt=0)
+    within_days: int | None = Field(default=None, gt=0)
+    fallback_uln: float = Field(gt=0)
+    fallback_unit: str
+    fallback_source: str
+
+
+class LabPositiveTest(_Strict):
+    """Whether the latest qualitative result (or a quantity's detection) is positive/detected."""
+
+    analyte: str
+    within_days: int | None = Field(default=None, gt=0)
+
+
+class ScoreTest(NumericTest):
+    """A computed score against a threshold or range."""
+
+    score: Literal["child_pugh", "meld", "meld_na", "meld_3", "bmi"]
+
+
+class AgeTest(_Strict):
+    """Age in completed years on the as-of date, inclusive bounds."""
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+
+class SexTest(_Strict):
+    """Administrative sex is one of the listed codes."""
+
+    is_: tuple[Literal["male", "female", "other", "unknown"], ...] = Field(alias="in")
+
+
+When = Literal["current", "ever", "within"]
+
+
+class RecordTest(_Strict):
+    """A record in a value set: current, ever, or within ``days`` before the as-of date."""
+
+    valueset: str
+    when: When = "ever"
+    days: int | None = Field(default=None, gt=0)
+    count_uncertain: bool = False
+    min_count: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _days_for_within(self) -> RecordTest:
+        if (self.when == "within") != (self.days is not None):
+            raise ValueError("'days' is required with when: within, and only then")
+        return self
+
+
+class DurationTest(_Strict):
+    """Length of the current continuous course of a medication against a number of days."""
+
+    valueset: str
+    op: Comparator
+    days: int = Field(gt=0)
+
+
+class AllergyTest(_Strict):
+    """Allergies: a severe reaction or high criticality, or at least ``min_count`` of categories."""
+
+    severe: bool = False
+    categories: tuple[Literal["food", "medication", "environment", "biologic"], ...] = ()
+    min_count: int = Field(default=1, ge=1)
+
+
+class All(_Strict):
+    all: tuple[Node, ...] = Field(min_length=1)
+
+
+class AnyOf(_Strict):
+    any: tuple[Node, ...] = Field(min_length=1)
+
+
+class Not(_Strict):
+    not_: Node = Field(alias="not")
+
+
+class Lab(_Strict):
+    lab: LabTest
+
+
+class LabUln(_Strict):
+    lab_uln: LabUlnTest
+
+
+class LabPositive(_Strict):
+    lab_positive: LabPositiveTest
+
+
+class Score(_Strict):
+    score: ScoreTest
+
+
+class Age(_Strict):
+    age: AgeTest
+
+
+class Sex(_Strict):
+    sex: SexTest
+
+
+class ConditionNode(_Strict):
+    condition: RecordTest
+
+
+class MedicationNode(_Strict):
+    medication: RecordTest
+
+
+class MedicationDuration(_Strict):
+    medication_duration: DurationTest
+
+
+class ProcedureNode(_Strict):
+    procedure: RecordTest
+
+
+class Allergy(_Strict):
+    allergy: AllergyTest
+
+
+Node = Annotated[
+    Union[
+        All,
+        AnyOf,
+        Not,
+        Lab,
+        LabUln,
+        LabPositive,
+        Score,
+        Age,
+        Sex,
+        ConditionNode,
+        MedicationNode,
+        MedicationDuration,
+        ProcedureNode,
+        Allergy,
+    ],
+    Field(union_mode="left_to_right"),
+]
+
+for _model in (All, AnyOf, Not):
+    _model.model_rebuild()
+
+
+class Part(_Strict):
+    """A sub-criterion: one testable condition inside a registry line."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    text: str = Field(min_length=1)
+    logic: Node | None = None
+    review: str | None = None
+    interpretation: str | None = None
+
+    @model_validator(mode="after")
+    def _logic_or_review(self) -> Part:
+        if (self.logic is None) == (self.review is None):
+            raise ValueError("give exactly one of 'logic' or 'review'")
+        return self
+
+
+class Criterion(_Strict):
+    """One registry line, in the registry's words, with its logic, review note or parts."""
+
+    id: str = Field(pattern=r"^(inc|exc)-[0-9]+$")
+    type: Literal["inclusion", "exclusion"]
+    text: str = Field(min_length=1)
+    logic: Node | None = None
+    review: str | None = None
+    parts: tuple[Part, ...] = ()
+    interpretation: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Criterion:
+        forms = [self.logic is not None, self.review is not None, bool(self.parts)]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of 'logic', 'review' or 'parts'")
+        prefix = "inc-" if self.type == "inclusion" else "exc-"
+        if not self.id.startswith(prefix):
+            raise ValueError(f"an {self.type} criterion id starts with '{prefix}'")
+        return self
+
+
+class Trial(_Strict):
+    """One trial of the catalogue."""
+
+    schema_version: Literal[1]
+    id: str = Field(pattern=r"^NCT[0-9]{8}$")
+    title: str
+    phase: str
+    sponsor: str
+    url: str
+    source: str = Field(description="The registry record the criteria were copied from.")
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+
+
+class ScoreInputs(_Strict):
+    """Value sets the score calculations read (Child-Pugh ascites and HE grades, dialysis)."""
+
+    ascites: str
+    ascites_severe: str
+    encephalopathy: str
+    encephalopathy_coma: str
+    dialysis: str
+
+
+class CatalogMeta(_Strict):
+    """``criteria/catalog.yaml``: the catalogue's version and catalogue-wide settings."""
+
+    schema_version: Literal[1]
+    catalog_version: str
+    score_inputs: ScoreInputs
+    meld3_cap: int | None = 40
+
+
+# -- the loaded catalogue --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """A validated catalogue, compiled for evaluation."""
+
+    version: str
+    meta: CatalogMeta
+    trials: dict[str, Trial]
+    valuesets: dict[str, CodeMatcher]
+    analytes: AnalyteTable
+    units: UnitTable
+
+
+
+def walk_trial(trial: Trial) -> Iterator[tuple[str, Node]]:
+    """Yield (path, node) for every logic node of a trial."""
+    for index, criterion in enumerate(trial.criteria):
+        base = f"criteria[{index}]"
+        if criterion.logic is not None:
+            yield from _walk(criterion.logic, f"{base}.logic")
+        for part_index, part in enumerate(criterion.parts):
+            if part.logic is not None:
+                yield from _walk(part.logic, f"{base}.parts[{part_index}].logic")
+
+
+def _walk(node: Node, path: str) -> Iterator[tuple[str, Node]]:
+    yield path, node
+    if isinstance(node, All):
+        for i, child in enumerate(node.all):
+            yield from _walk(child, f"{path}.all[{i}]")
+    elif isinstance(node, AnyOf):
+        for i, child in enumerate(node.any):
+            yield from _walk(child, f"{path}.any[{i}]")
+    elif isinstance(node, Not):
+        yield from _walk(node.not_, f"{path}.not")
+
+
+def _format_error(error: dict[str, Any]) -> str:
+    loc = ""
+    for part in error["loc"]:
+        loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+    return f"{loc}: {error['msg']}" if loc else error["msg"]
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        problems.append(f"{path.name}: cannot be read as YAML: {error}")
+        return None
+
+
+def _validate(model: type[BaseModel], data: Any, name: str, problems: list[str]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        # Unions report one error per alternative; keep the distinct messages.
+        seen = set()
+        for detail in error.errors(include_url=False, include_input=False):
+            line = f"{name}: {_format_error(detail)}"
+            if line not in seen:
+                seen.add(line)
+                problems.append(line)
+        return None
+
+
+def load_catalog(directory: Path, copies_per_iu: float | None = None) -> Catalog:
+    """Load and validate the whole catalogue; raise CatalogError listing every problem."""
+    problems: list[str] = []
+    if not directory.is_dir():
+        raise CatalogError([f"{directory}: criteria directory not found"])
+    meta = _validate(CatalogMeta, _read_yaml(directory / "catalog.yaml", problems), "catalog.yaml", problems)
+    analytes = _validate(
+        AnalyteTable, _read_yaml(directory / "analytes.yaml", problems), "analytes.yaml", problems
+    )
+    valuesets: dict[str, ValueSet] = {}
+    for path in sorted((directory / "valuesets").glob("*.yaml")):
+        vs = _validate(ValueSet, _read_yaml(path, problems), f"valuesets/{path.name}", problems)
+        if vs is None:
+            continue
+        if vs.id != path.stem:
+            problems.append(f"valuesets/{path.name}: id '{vs.id}' does not match the file name")
+        valuesets[vs.id] = vs
+    trials: dict[str, Trial] = {}
+    for path in sorted((directory / "trials").glob("*.yaml")):
+        trial = _validate(Trial, _read_yaml(path, problems), f"trials/{path.name}", problems)
+        if trial is None:
+            continue
+        if trial.id != path.stem:
+            problems.append(f"trials/{path.name}: id '{trial.id}' does not match the file name")
+        trials[trial.id] = trial
+    if not trials and not problems:
+        problems.append("trials/: no trial files")
+    if meta is not None:
+        for field_name, vs_id in meta.score_inputs:
+            if vs_id not in valuesets:
+                problems.append(f"catalog.yaml: score_inputs.{field_name}: unknown value set '{vs_id}'")
+    units = UnitTable(analytes, copies_per_iu) if analytes is not None else None
+    for trial in trials.values():
+        problems.extend(_check_trial(trial, valuesets, analytes, units))
+    if problems or meta is None or analytes is None or units is None:
+        raise CatalogError(problems)
+    matchers = {vs_id: CodeMatcher(vs) for vs_id, vs in valuesets.items()}
+    return Catalog(meta.catalog_version, meta, trials, matchers, analytes, units)
+
+
+def _check_trial(
+    trial: Trial,
+    valuesets: dict[str, ValueSet],
+    analytes: AnalyteTable | None,
+    units: UnitTable | None,
+) -> list[str]:
+    problems: list[str] = []
+    name = f"trials/{trial.id}.yaml"
+    ids: set[str] = set()
+    for index, criterion in enumerate(trial.criteria):
+        for cid in [criterion.id, *(p.id for p in criterion.parts)]:
+            if cid in ids:
+                problems.append(f"{name}: criteria[{index}]: duplicate id '{cid}'")
+            ids.add(cid)
+    for path, node in walk_trial(trial):
+        where = f"{name}: {path}"
+        test: Any = None
+        for key in ("condition", "medication", "procedure", "medication_duration"):
+            test = getattr(node, key, None)
+            if test is not None and test.valueset not in valuesets:
+                problems.append(f"{where}.{key}.valueset: unknown value set '{test.valueset}'")
+        if analytes is None or units is None:
+            continue
+        for key in ("lab", "lab_uln", "lab_positive"):
+            test = getattr(node, key, None)
+            if test is None:
+                continue
+            analyte = analytes.analytes.get(test.analyte)
+            if analyte is None:
+                problems.append(f"{where}.{key}.analyte: unknown analyte '{test.analyte}'")
+                continue
+            unit = getattr(test, "unit", None) or getattr(test, "fallback_unit", None)
+            if unit is not None and units.resolve(analyte, unit, None) != unit:
+                problems.append(f"{where}.{key}.unit: unknown unit '{unit}' for {test.analyte}")
+            if key in ("lab", "lab_uln") and analyte.kind == "qualitative":
+                problems.append(f"{where}.{key}.analyte: '{test.analyte}' has no numeric values")
+    return problems
+
+
+def export_schema() -> dict[str, Any]:
+    """Return the JSON Schema of a trial file, with the schema version."""
+    schema = Trial.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://trialmatch.example/schema/trial-v{SCHEMA_VERSION}.json"
+    schema["title"] = f"trialmatch trial file, schema version {SCHEMA_VERSION}"
+    return schema
+
+
+def schema_text() -> str:
+    """Return the exported JSON Schema as the text committed in criteria/schema.json."""
+    return json.dumps(export_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,107 @@
+"""The exception tree. Only the HTTP shell turns these into responses.
+
+    TrialmatchError
+    ├── CatalogError             the criteria files are broken (start-up refuses to run)
+    └── ClientError              the request is wrong; becomes a FHIR OperationOutcome
+        ├── NotJson              400: body is not UTF-8 JSON
+        ├── UnsupportedMediaType 415: content type is not FHIR JSON or JSON
+        ├── PayloadTooLarge      413: body over the configured limit
+        ├── Unauthorized         401: API key missing or wrong
+        ├── NotFound             404: unknown trial or route
+        ├── BadParameter         400: a query parameter is malformed (asOf, trial)
+        └── BundleInvalid        422: JSON that is not an acceptable Bundle
+
+Unknown data and unsupported resource types are never errors: they become warnings in a
+normal answer. Messages never quote patient data; they name locations (entry index,
+resource type and id, element path) only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem, as it will appear in an OperationOutcome issue."""
+
+    code: str
+    diagnostics: str
+    expression: tuple[str, ...] = ()
+    severity: str = "error"
+
+
+class TrialmatchError(Exception):
+    """Base of every error this service raises on purpose."""
+
+
+class CatalogError(TrialmatchError):
+    """The catalogue has errors; each message names its file and path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} catalogue error(s):\n" + "\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ClientError(TrialmatchError):
+    """A request the service cannot answer; carries the HTTP status and the issues."""
+
+    issues: list[Issue] = field(default_factory=list)
+    status: int = 400
+
+    def __str__(self) -> str:
+        return "; ".join(issue.diagnostics for issue in self.issues)
+
+
+def _single(status: int, code: str, message: str, *expression: str) -> list[Issue]:
+    return [Issue(code=code, diagnostics=message, expression=tuple(expression))]
+
+
+class NotJson(ClientError):
+    """Body is not UTF-8 JSON."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_single(400, "invalid", message), 400)
+
+
+class UnsupportedMediaType(ClientError):
+    """Content type is neither application/fhir+json nor application/json."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_single(415, "not-supported", message), 415)
+
+
+class PayloadTooLarge(ClientError):
+    """Body larger than the configured limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(_single(413, "too-costly", f"request body exceeds {limit} bytes"), 413)
+
+
+class Unauthorized(ClientError):
+    """API key missing or not accepted; the message never says which."""
+
+    def __init__(self) -> None:
+        super().__init__(_single(401, "login", "authentication required"), 401)
+
+
+class NotFound(ClientError):
+    """An unknown trial id or route."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_single(404, "not-found", message), 404)
+
+
+class BadParameter(ClientError):
+    """A malformed query parameter."""
+
+    def __init__(self, message: str, parameter: str) -> None:
+        super().__init__(_single(400, "value", message, parameter), 400)
+
+
+class BundleInvalid(ClientError):
+    """JSON that is not an acceptable Bundle; lists every problem found."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__(issues, 422)

@@ -1,0 +1,256 @@
+"""Intake: a parsed FHIR R4 Bundle -> the validated resources this service reads, and warnings.
+
+Models come from ``fhir.resources.R4B``: fhir.resources 8 ships R5 at its top level and R4B
+and STU3 beside it, with no R4 package. R4B (4.3) left Patient, Observation, Condition,
+the medication resources, Procedure and AllergyIntolerance as they were in R4 (4.0.1), so
+it is the closest model set to R4 the package offers.
+
+Only entries a criterion can read are validated; the rest (Encounter, Claim, vital signs no
+criterion reads...) are passed over and counted. Validation problems are collected for the
+whole Bundle and raised together, each naming the entry index, resource type, id and path.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
+from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.medication import Medication
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.medicationstatement import MedicationStatement
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.procedure import Procedure
+from pydantic import BaseModel, ValidationError
+
+from service.errors import BundleInvalid, Issue
+from service.terminology import normalise_code
+
+MODELS: dict[str, type[BaseModel]] = {
+    "Patient": Patient,
+    "Observation": Observation,
+    "Condition": Condition,
+    "MedicationStatement": MedicationStatement,
+    "MedicationRequest": MedicationRequest,
+    "MedicationAdministration": MedicationAdministration,
+    "Medication": Medication,
+    "Procedure": Procedure,
+    "AllergyIntolerance": AllergyIntolerance,
+}
+
+BUNDLE_TYPES = frozenset(
+    {
+        "document",
+        "message",
+        "transaction",
+        "transaction-response",
+        "batch",
+        "batch-response",
+        "history",
+        "searchset",
+        "collection",
+    }
+)
+
+MAX_REPORTED_ISSUES = 100
+
+
+@dataclass(frozen=True)
+class ReadFilter:
+    """Which Observations are worth validating: those whose code, or coded value, is read."""
+
+    observation_codes: frozenset[tuple[str, str]]
+    finding_codes: frozenset[tuple[str, str]]
+
+    def wants_observation(self, raw: Mapping[str, Any]) -> bool:
+        """Return whether an Observation's code or coded value is one a criterion reads."""
+        if _any_coding_in(raw.get("code"), self.observation_codes):
+            return True
+        return _any_coding_in(raw.get("valueCodeableConcept"), self.finding_codes)
+
+
+def _any_coding_in(concept: object, codes: frozenset[tuple[str, str]]) -> bool:
+    if not isinstance(concept, Mapping):
+        return False
+    codings = concept.get("coding")
+    if not isinstance(codings, list):
+        return False
+    for coding in codings:
+        if not isinstance(coding, Mapping):
+            continue
+        system, code = coding.get("system"), coding.get("code")
+        if isinstance(system, str) and isinstance(code, str):
+            if (system, normalise_code(system, code)) in codes:
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Read:
+    """A validated resource with where it came from, for evidence and messages."""
+
+    resource: Any
+    reference: str
+    index: int
+
+
+@dataclass
+class Intake:
+    """The resources read from one Bundle, and what intake noticed on the way."""
+
+    patient: Read
+    resources: dict[str, list[Read]]
+    by_reference: dict[str, Read]
+    warnings: list[str] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def _where(index: int, resource_type: str, resource_id: object) -> str:
+    rid = resource_id if isinstance(resource_id, str) else "?"
+    return f"Bundle.entry[{index}].resource ({resource_type}/{rid})"
+
+
+def _error_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _reference_keys(raw: Mapping[str, Any], full_url: object) -> list[str]:
+    keys = []
+    rtype, rid = raw.get("resourceType"), raw.get("id")
+    if isinstance(rtype, str) and isinstance(rid, str):
+        keys.append(f"{rtype}/{rid}")
+    if isinstance(full_url, str) and full_url:
+        keys.append(full_url)
+        short = reference_key(full_url)
+        if short not in keys:
+            keys.append(short)
+    return keys
+
+
+def reference_key(reference: str) -> str:
+    """Return the lookup key of a reference: ``urn:uuid:`` as is, URLs reduced to Type/id."""
+    if reference.startswith(("urn:uuid:", "urn:oid:")):
+        return reference
+    parts = reference.rstrip("/").split("/")
+    if len(parts) >= 4 and parts[-2] == "_history":
+        parts = parts[:-2]
+    if len(parts) >= 2:
+        return f"{parts[-2]}/{parts[-1]}"
+    return reference
+
+
+def read_bundle(document: object, read_filter: ReadFilter, max_entries: int) -> Intake:
+    """Validate the Bundle's shape and the resources a criterion reads; raise on client errors."""
+    if not isinstance(document, dict):
+        kind = type(document).__name__
+        raise BundleInvalid([Issue("structure", f"expected a FHIR Bundle object, got a JSON {kind}")])
+    if document.get("resourceType") != "Bundle":
+        found = document.get("resourceType")
+        shown = found if isinstance(found, str) and len(found) < 64 else "something else"
+        raise BundleInvalid(
+            [Issue("structure", f"expected resourceType 'Bundle', got '{shown}'", ("resourceType",))]
+        )
+    issues: list[Issue] = []
+    if document.get("type") not in BUNDLE_TYPES:
+        issues.append(Issue("value", "Bundle.type is missing or not a Bundle type", ("Bundle.type",)))
+    entries = document.get("entry", [])
+    if not isinstance(entries, list):
+        raise BundleInvalid([Issue("structure", "Bundle.entry must be an array", ("Bundle.entry",))])
+    if len(entries) > max_entries:
+        raise BundleInvalid(
+            [Issue("too-costly", f"Bundle has more than {max_entries} entries", ("Bundle.entry",))]
+        )
+
+    warnings: list[str] = []
+    skipped: Counter[str] = Counter()
+    patients: list[tuple[int, dict[str, Any], object]] = []
+    candidates: list[tuple[int, dict[str, Any], object]] = []
+    seen_urls: set[str] = set()
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            issues.append(Issue("structure", "entry is not an object", (f"Bundle.entry[{index}]",)))
+            continue
+        raw = entry.get("resource")
+        full_url = entry.get("fullUrl")
+        if isinstance(full_url, str):
+            if full_url in seen_urls:
+                warnings.append(f"Bundle.entry[{index}]: duplicate fullUrl; the first entry wins")
+            seen_urls.add(full_url)
+        if raw is None:
+            skipped["entry without resource"] += 1
+            continue
+        if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
+            issues.append(
+                Issue("structure", "resource has no resourceType", (f"Bundle.entry[{index}].resource",))
+            )
+            continue
+        rtype = raw["resourceType"]
+        if rtype == "Patient":
+            patients.append((index, raw, full_url))
+        elif rtype not in MODELS:
+            skipped[rtype] += 1
+        elif rtype == "Observation" and not read_filter.wants_observation(raw):
+            skipped["Observation (no criterion reads its code)"] += 1
+        else:
+            candidates.append((index, raw, full_url))
+
+    if not patients:
+        issues.append(Issue("required", "Bundle has no Patient resource", ("Bundle.entry",)))
+    elif len(patients) > 1:
+        where = ", ".join(f"entry[{i}]" for i, _, _ in patients)
+        issues.append(
+            Issue("business-rule", f"Bundle has {len(patients)} Patient resources ({where}); exactly one is needed",
+                  ("Bundle.entry",))
+        )
+
+    by_reference: dict[str, Read] = {}
+    resources: dict[str, list[Read]] = {}
+    validated: list[tuple[Read, object]] = []
+    for index, raw, full_url in patients[:1] + candidates:
+        rtype = raw["resourceType"]
+        try:
+            model = MODELS[rtype].model_validate(raw)
+        except ValidationError as error:
+            for detail in error.errors(include_input=False, include_url=False):
+                issues.append(
+                    Issue(
+                        "invalid",
+                        f"{_where(index, rtype, raw.get('id'))}: {detail['msg']}",
+                        (f"Bundle.entry[{index}].resource{_error_path(detail['loc'])}",),
+                    )
+                )
+            continue
+        keys = _reference_keys(raw, full_url)
+        read = Read(model, keys[0] if keys else f"Bundle.entry[{index}]", index)
+        for key in keys:
+            by_reference.setdefault(key, read)
+        validated.append((read, raw.get("subject") or raw.get("patient")))
+
+    if issues:
+        raise BundleInvalid(issues[:MAX_REPORTED_ISSUES])
+
+    patient = validated[0][0]
+    patient_keys = {key for key, read in by_reference.items() if read is patient}
+    for read, subject in validated[1:]:
+        rtype = type(read.resource).__name__
+        ref = subject.get("reference") if isinstance(subject, dict) else None
+        if isinstance(ref, str) and ref and not _is_patient(ref, patient_keys):
+            warnings.append(f"{read.reference}: subject is another patient; left out")
+            skipped[f"{rtype} (another patient)"] += 1
+            continue
+        resources.setdefault(rtype, []).append(read)
+    for rtype, count in sorted(skipped.items()):
+        warnings.append(f"passed over {count} {rtype} entr{'y' if count == 1 else 'ies'}")
+    return Intake(patient, resources, by_reference, warnings, skipped)
+
+
+def _is_patient(reference: str, patient_keys: set[str]) -> bool:
+    return reference in patient_keys or reference_key(reference) in patient_keys

@@ -1,0 +1,87 @@
+"""The core: ``match(bundle, catalog, as_of) -> MatchReport``, a pure function.
+
+Parsed Bundle -> intake (validate what is read) -> facts (canonical values, scores) ->
+evaluate (each criterion) -> rank. No clock, no I/O, no web framework: the HTTP shell picks
+the as-of date and parses the body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from service.criteria import Catalog, ConditionNode, walk_trial
+from service.evaluate import Evaluator, evaluate_trial
+from service.facts import FactBuilder, PatientFacts, ScoreMatchers, compute_scores
+from service.intake import ReadFilter, read_bundle
+from service.rank import TrialMatch, rank, summarise
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    """Every requested trial, ranked, for one patient on one as-of date."""
+
+    as_of: dt.date
+    catalog_version: str
+    facts: PatientFacts
+    results: tuple[TrialMatch, ...]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """What start-up derives from a catalogue once: the read filter and the fact builder."""
+
+    read_filter: ReadFilter
+    builder: FactBuilder
+    score_matchers: ScoreMatchers
+    lookback: dict[str, int]
+
+
+@cache
+def compile_catalog(catalog: Catalog) -> Compiled:
+    """Derive the read filter (codes a criterion reads) and fact builder from a catalogue."""
+    builder = FactBuilder(catalog.analytes, catalog.units)
+    finding_codes: set[tuple[str, str]] = set()
+    used: set[str] = set(dict(catalog.meta.score_inputs).values())
+    for trial in catalog.trials.values():
+        for _, node in walk_trial(trial):
+            if isinstance(node, ConditionNode):
+                used.add(node.condition.valueset)
+    for vs_id in used:
+        finding_codes.update(catalog.valuesets[vs_id].codes)
+    inputs = catalog.meta.score_inputs
+    matchers = ScoreMatchers(
+        ascites=catalog.valuesets[inputs.ascites],
+        ascites_severe=catalog.valuesets[inputs.ascites_severe],
+        encephalopathy=catalog.valuesets[inputs.encephalopathy],
+        encephalopathy_coma=catalog.valuesets[inputs.encephalopathy_coma],
+        dialysis=catalog.valuesets[inputs.dialysis],
+    )
+    lookback = {name: a.lookback_days for name, a in catalog.analytes.analytes.items()}
+    return Compiled(ReadFilter(builder.observation_codes, frozenset(finding_codes)), builder, matchers, lookback)
+
+
+def read_facts(document: object, catalog: Catalog, as_of: dt.date, max_entries: int = 100_000) -> PatientFacts:
+    """Read a parsed Bundle into the patient's facts and scores on the as-of date."""
+    compiled = compile_catalog(catalog)
+    intake = read_bundle(document, compiled.read_filter, max_entries)
+    facts = compiled.builder.build(intake)
+    facts.scores = compute_scores(facts, as_of, compiled.score_matchers, compiled.lookback, catalog.meta.meld3_cap)
+    return facts
+
+
+def match(
+    document: object,
+    catalog: Catalog,
+    as_of: dt.date,
+    trial_ids: Sequence[str] = (),
+    max_entries: int = 100_000,
+) -> MatchReport:
+    """Match one patient's Bundle against the catalogue's trials (or the listed ones)."""
+    facts = read_facts(document, catalog, as_of, max_entries)
+    evaluator = Evaluator(catalog, facts, as_of)
+    chosen = [catalog.trials[t] for t in trial_ids] if trial_ids else list(catalog.trials.values())
+    matches = [summarise(trial, evaluate_trial(trial, evaluator)) for trial in chosen]
+    return MatchReport(as_of, catalog.version, facts, tuple(rank(matches)))

@@ -1,0 +1,93 @@
+"""Rank: criterion results -> trial status, score and the ordered list of matches.
+
+Status: ``ineligible`` if any criterion fails; otherwise ``possibly_eligible`` if any is
+unknown; otherwise ``eligible`` (review items are listed for the coordinator to confirm).
+
+Score in [0, 1]: the share of the trial's decidable criteria (lines and parts that are not
+review-only) that pass. Eligible trials therefore score 1.0; among possibly eligible trials
+the one with less missing data ranks first; among ineligible trials the one with fewer
+failures ranks first. Order: status (eligible, possibly eligible, ineligible), then score
+descending, then trial id.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.criteria import Trial
+from service.evaluate import CriterionResult
+from service.logic import Outcome
+
+
+class Status(enum.StrEnum):
+    """A trial's eligibility for the patient."""
+
+    ELIGIBLE = "eligible"
+    POSSIBLY_ELIGIBLE = "possibly_eligible"
+    INELIGIBLE = "ineligible"
+
+
+STATUS_ORDER = {Status.ELIGIBLE: 0, Status.POSSIBLY_ELIGIBLE: 1, Status.INELIGIBLE: 2}
+
+
+@dataclass(frozen=True)
+class TrialMatch:
+    """One trial's answer for the patient."""
+
+    rank: int
+    trial: Trial
+    status: Status
+    score: float
+    exclusion_reasons: tuple[str, ...]
+    missing_data: tuple[str, ...]
+    to_review: tuple[str, ...]
+    criteria: tuple[CriterionResult, ...]
+
+
+def _leaves(results: Sequence[CriterionResult]) -> list[CriterionResult]:
+    """Return the results that carry their own verdict: parts, and lines without parts."""
+    parents = {r.parent_id for r in results if r.parent_id is not None}
+    return [r for r in results if r.id not in parents]
+
+
+def trial_status(results: Sequence[CriterionResult]) -> Status:
+    """Return the status the criterion outcomes give; missing data never gives eligible."""
+    outcomes = {r.outcome for r in results}
+    if Outcome.FAIL in outcomes:
+        return Status.INELIGIBLE
+    if Outcome.UNKNOWN in outcomes:
+        return Status.POSSIBLY_ELIGIBLE
+    return Status.ELIGIBLE
+
+
+def trial_score(results: Sequence[CriterionResult]) -> float:
+    """Return the share of decidable leaf criteria that pass, rounded to 4 decimals."""
+    decidable = [r for r in _leaves(results) if r.outcome is not Outcome.REVIEW]
+    if not decidable:
+        return 0.0
+    passed = sum(1 for r in decidable if r.outcome is Outcome.PASS)
+    return round(passed / len(decidable), 4)
+
+
+def summarise(trial: Trial, results: Sequence[CriterionResult]) -> TrialMatch:
+    """Build an unranked TrialMatch from a trial's criterion results."""
+    leaves = _leaves(results)
+    reasons = tuple(
+        f"{r.type} {r.id}: {r.reason}" for r in leaves if r.outcome is Outcome.FAIL
+    )
+    missing = tuple(dict.fromkeys(m for r in leaves if r.outcome is Outcome.UNKNOWN for m in r.missing))
+    review = tuple(f"{r.id}: {r.text}" for r in leaves if r.outcome is Outcome.REVIEW)
+    return TrialMatch(
+        0, trial, trial_status(results), trial_score(results), reasons, missing, review, tuple(results)
+    )
+
+
+def rank(matches: Sequence[TrialMatch]) -> list[TrialMatch]:
+    """Order matches by status, then score descending, then trial id, and number them from 1."""
+    ordered = sorted(matches, key=lambda m: (STATUS_ORDER[m.status], -m.score, m.trial.id))
+    return [
+        TrialMatch(i, m.trial, m.status, m.score, m.exclusion_reasons, m.missing_data, m.to_review, m.criteria)
+        for i, m in enumerate(ordered, start=1)
+    ]

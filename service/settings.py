@@ -1,0 +1,56 @@
+"""One settings object, read from ``TRIALMATCH_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from pydantic import Field, field_validator
+from typing import Annotated
+
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def default_criteria_dir() -> Path:
+    """Return the catalogue shipped beside the package in a source tree, else ./criteria."""
+    beside_source = Path(__file__).resolve().parent.parent / "criteria"
+    if (beside_source / "trials").is_dir():
+        return beside_source
+    return Path.cwd() / "criteria"
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+class Settings(BaseSettings):
+    """Service configuration; every field maps to ``TRIALMATCH_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIALMATCH_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    criteria_dir: Path = Field(default_factory=default_criteria_dir)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_entries: int = Field(default=100_000, ge=1)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    api_key_hashes: Annotated[tuple[str, ...], NoDecode] = ()
+    copies_per_iu: float | None = Field(default=None, gt=0)
+    meld3_cap: int | None = 40
+
+    @field_validator("cors_origins", "api_key_hashes", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,201 @@
+"""Terminology as data: value sets (codes, ICD prefixes, ingredient names) and the analyte table.
+
+The files live under ``criteria/``: ``criteria/valuesets/*.yaml`` (one value set per file) and
+``criteria/analytes.yaml`` (LOINC codes, units and conversion factors per analyte, plus the
+qualitative answer table). Their pydantic models forbid unknown keys, so a typo is an error
+at start-up, never a silently ignored rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ICD_SYSTEMS = frozenset(
+    {
+        "http://hl7.org/fhir/sid/icd-10-cm",
+        "http://hl7.org/fhir/sid/icd-10",
+        "http://www.cms.gov/Medicare/Coding/ICD10",
+    }
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def normalise_code(system: str, code: str) -> str:
+    """Return the comparable form of a code: ICD codes lose their dots and are upper-cased."""
+    code = code.strip()
+    if system in ICD_SYSTEMS:
+        return code.replace(".", "").upper()
+    return code
+
+
+class CodeEntry(_Strict):
+    """One code of a value set, with the source it was checked against."""
+
+    system: str
+    code: str
+    display: str
+    source: str
+
+
+class PrefixEntry(_Strict):
+    """An ICD category matched by prefix (``C22`` matches ``C22.0`` and ``C220``)."""
+
+    system: str
+    prefix: str
+    display: str
+    source: str
+
+
+class NameEntry(_Strict):
+    """An ingredient or concept name matched as a whole word in a coding display or text."""
+
+    name: str
+    source: str
+
+    @field_validator("name")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        if value != value.lower().strip():
+            raise ValueError("names are written in lower case without surrounding spaces")
+        return value
+
+
+class ValueSet(_Strict):
+    """A named set of codes, ICD prefixes and ingredient names, each with its source."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    description: str = ""
+    codes: tuple[CodeEntry, ...] = ()
+    prefixes: tuple[PrefixEntry, ...] = ()
+    names: tuple[NameEntry, ...] = ()
+    exclude_prefixes: tuple[PrefixEntry, ...] = ()
+
+
+class UnitConversion(_Strict):
+    """How one unit converts to the analyte's canonical unit: canonical = f(value) * factor + offset.
+
+    With ``log10`` the reported value is a base-10 logarithm and is raised to 10**value first.
+    """
+
+    factor: float = 1.0
+    offset: float = 0.0
+    log10: bool = False
+    note: str = ""
+
+
+class AnalyteCode(_Strict):
+    """A LOINC code that reports an analyte."""
+
+    system: str = "http://loinc.org"
+    code: str
+    display: str
+    source: str
+
+
+class Plausible(_Strict):
+    """Bounds, in the canonical unit, outside which a value is treated as an error and not used."""
+
+    min: float
+    max: float
+
+
+class Analyte(_Strict):
+    """A measured quantity: the codes that report it, its canonical unit and its conversions."""
+
+    display: str
+    kind: Literal["quantity", "qualitative", "both"]
+    canonical_unit: str = ""
+    lookback_days: int = Field(gt=0)
+    codes: tuple[AnalyteCode, ...]
+    units: dict[str, UnitConversion] = Field(default_factory=dict)
+    plausible: Plausible | None = None
+    note: str = ""
+
+
+class QualitativeAnswers(_Strict):
+    """Codes and words that mean positive/detected or negative/not detected."""
+
+    positive_codes: tuple[CodeEntry, ...]
+    negative_codes: tuple[CodeEntry, ...]
+    positive_interpretations: tuple[str, ...]
+    negative_interpretations: tuple[str, ...]
+    positive_words: tuple[str, ...]
+    negative_words: tuple[str, ...]
+
+
+class AnalyteTable(_Strict):
+    """The whole of ``criteria/analytes.yaml``."""
+
+    unit_aliases: dict[str, str]
+    analytes: dict[str, Analyte]
+    qualitative: QualitativeAnswers
+
+
+def unit_key(unit: str) -> str:
+    """Return the key used to look a unit up in the alias table: lower case, micro sign as u."""
+    return unit.strip().replace("µ", "u").replace("μ", "u").lower()
+
+
+def codes_by_key(entries: Iterable[CodeEntry]) -> frozenset[tuple[str, str]]:
+    """Return the (system, normalised code) pairs of some code entries."""
+    return frozenset((e.system, normalise_code(e.system, e.code)) for e in entries)
+
+
+Coding = tuple[str, str, str]
+"""A coding as facts hold it: (system, normalised code, display)."""
+
+
+class CodeMatcher:
+    """A compiled value set: exact codes, ICD/ATC prefixes (minus carve-outs) and whole-word names."""
+
+    def __init__(self, valueset: ValueSet) -> None:
+        self.id = valueset.id
+        self.title = valueset.title
+        self.codes = codes_by_key(valueset.codes)
+        self._prefixes = [(p.system, normalise_code(p.system, p.prefix)) for p in valueset.prefixes]
+        self._excluded = [
+            (p.system, normalise_code(p.system, p.prefix)) for p in valueset.exclude_prefixes
+        ]
+        self._names = [re.compile(rf"\b{re.escape(n.name)}\b") for n in valueset.names]
+
+    def match_code(self, system: str, code: str) -> bool:
+        """Return whether a (system, normalised code) pair is in the set."""
+        if (system, code) in self.codes:
+            return True
+        if any(system == s and code.startswith(p) for s, p in self._excluded):
+            return False
+        return any(system == s and code.startswith(p) for s, p in self._prefixes)
+
+    def match_text(self, text: str) -> bool:
+        """Return whether lower-cased text names one of the set's names as a whole word."""
+        return any(pattern.search(text) for pattern in self._names)
+
+    def first_match(self, codings: Iterable[Coding], texts: Iterable[str] = ()) -> str | None:
+        """Return a short label of the first coding or text that matches, or None."""
+        for system, code, display in codings:
+            if self.match_code(system, code):
+                label = display or code
+                return f"{label} ({_SYSTEM_NAMES.get(system, system)} {code})"
+        for text in texts:
+            if self.match_text(text):
+                return f"'{text}'"
+        return None
+
+
+_SYSTEM_NAMES = {
+    "http://snomed.info/sct": "SNOMED",
+    "http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM",
+    "http://hl7.org/fhir/sid/icd-10": "ICD-10",
+    "http://loinc.org": "LOINC",
+    "http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm",
+    "http://www.whocc.no/atc": "ATC",
+    "http://www.cms.gov/Medicare/Coding/ICD10": "ICD-10-PCS",
+}
