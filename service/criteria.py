@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -193,22 +193,20 @@ class Allergy(_Strict):
 
 
 Node = Annotated[
-    Union[
-        All,
-        AnyOf,
-        Not,
-        Lab,
-        LabUln,
-        LabPositive,
-        Score,
-        Age,
-        Sex,
-        ConditionNode,
-        MedicationNode,
-        MedicationDuration,
-        ProcedureNode,
-        Allergy,
-    ],
+    All
+    | AnyOf
+    | Not
+    | Lab
+    | LabUln
+    | LabPositive
+    | Score
+    | Age
+    | Sex
+    | ConditionNode
+    | MedicationNode
+    | MedicationDuration
+    | ProcedureNode
+    | Allergy,
     Field(union_mode="left_to_right"),
 ]
 
@@ -301,7 +299,6 @@ class Catalog:
     units: UnitTable
 
 
-
 def walk_trial(trial: Trial) -> Iterator[tuple[str, Node]]:
     """Yield (path, node) for every logic node of a trial."""
     for index, criterion in enumerate(trial.criteria):
@@ -360,9 +357,7 @@ def load_catalog(directory: Path, copies_per_iu: float | None = None) -> Catalog
     if not directory.is_dir():
         raise CatalogError([f"{directory}: criteria directory not found"])
     meta = _validate(CatalogMeta, _read_yaml(directory / "catalog.yaml", problems), "catalog.yaml", problems)
-    analytes = _validate(
-        AnalyteTable, _read_yaml(directory / "analytes.yaml", problems), "analytes.yaml", problems
-    )
+    analytes = _validate(AnalyteTable, _read_yaml(directory / "analytes.yaml", problems), "analytes.yaml", problems)
     valuesets: dict[str, ValueSet] = {}
     for path in sorted((directory / "valuesets").glob("*.yaml")):
         vs = _validate(ValueSet, _read_yaml(path, problems), f"valuesets/{path.name}", problems)

@@ -14,6 +14,9 @@ import math
 from dataclasses import dataclass, field
 
 from service.criteria import (
+    Age as AgeNode,
+)
+from service.criteria import (
     AgeTest,
     All,
     Allergy,
@@ -36,9 +39,6 @@ from service.criteria import (
     Score,
     Sex,
     Trial,
-)
-from service.criteria import (
-    Age as AgeNode,
 )
 from service.facts import (
     ClinicalRecord,
@@ -106,9 +106,7 @@ def _key(value: float) -> float:
     return float(f"{value:.10g}")
 
 
-def compare_interval(
-    low: float, low_open: bool, high: float, high_open: bool, op: str, threshold: float
-) -> Truth:
+def compare_interval(low: float, low_open: bool, high: float, high_open: bool, op: str, threshold: float) -> Truth:
     """Return whether every / no / some value in an interval satisfies ``x op threshold``."""
     t = _key(threshold)
     lo, hi = _key(low), _key(high)
@@ -240,7 +238,9 @@ class Evaluator:
             need = f"{analyte.display} within {days} days"
             return NodeResult(
                 Truth.UNKNOWN,
-                [f"no {analyte.display} result within {days} days before {self.as_of}; needs {analyte.display} {wanted}"],
+                [
+                    f"no {analyte.display} result within {days} days before {self.as_of}; needs {analyte.display} {wanted}"
+                ],
                 missing=[need],
             )
         units = self.catalog.units
@@ -339,7 +339,11 @@ class Evaluator:
         evidence = []
         for score_input in result.inputs:
             if score_input.reference and all(e.reference != score_input.reference for e in evidence):
-                evidence.append(Evidence(score_input.reference, f"{score_input.name} {score_input.value} {score_input.unit}".strip()))
+                evidence.append(
+                    Evidence(
+                        score_input.reference, f"{score_input.name} {score_input.value} {score_input.unit}".strip()
+                    )
+                )
         return NodeResult(truth, [reason], evidence)
 
     # -- demographics ------------------------------------------------------------------------
@@ -365,7 +369,9 @@ class Evaluator:
     def _sex(self, node: Sex) -> NodeResult:
         wanted = " or ".join(node.sex.is_)
         if self.facts.sex is None:
-            return NodeResult(Truth.UNKNOWN, [f"administrative sex not recorded; needs {wanted}"], missing=["administrative sex"])
+            return NodeResult(
+                Truth.UNKNOWN, [f"administrative sex not recorded; needs {wanted}"], missing=["administrative sex"]
+            )
         truth = Truth.of(self.facts.sex in node.sex.is_)
         return NodeResult(truth, [f"administrative sex {self.facts.sex}"])
 
@@ -436,7 +442,9 @@ class Evaluator:
             )
         if not current:
             truth = compare_interval(0, False, 0, False, test.op, test.days)
-            return NodeResult(truth, [f"no current {matcher.title} (0 days), so duration {wanted} is {truth.name.lower()}"])
+            return NodeResult(
+                truth, [f"no current {matcher.title} (0 days), so duration {wanted} is {truth.name.lower()}"]
+            )
         first = min(current, key=lambda item: item[0].start.start)  # type: ignore[union-attr]
         start_span = first[0].start
         assert start_span is not None
@@ -456,9 +464,13 @@ class Evaluator:
         if test.severe:
             severe = [a for a in allergies if a.severity == "severe" or a.criticality == "high"]
             if severe:
-                reasons = [f"{a.display}: severity {a.severity or '-'}, criticality {a.criticality or '-'}" for a in severe]
+                reasons = [
+                    f"{a.display}: severity {a.severity or '-'}, criticality {a.criticality or '-'}" for a in severe
+                ]
                 return NodeResult(Truth.TRUE, reasons, [Evidence(a.reference, a.display) for a in severe])
-            return NodeResult(Truth.FALSE, [f"no record of a severe or high-criticality allergy ({len(allergies)} allergy records)"])
+            return NodeResult(
+                Truth.FALSE, [f"no record of a severe or high-criticality allergy ({len(allergies)} allergy records)"]
+            )
         chosen = [a for a in allergies if not test.categories or set(a.categories) & set(test.categories)]
         kinds = " or ".join(test.categories) or "any"
         if len(chosen) >= test.min_count:
@@ -484,7 +496,14 @@ class Evaluator:
         evidence = tuple(dict.fromkeys(e for p in deciding for e in p.evidence))
         missing = tuple(dict.fromkeys(m for p in parts for m in p.missing))
         line = CriterionResult(
-            criterion.id, None, criterion.type, criterion.text, outcome, reason, evidence, missing,
+            criterion.id,
+            None,
+            criterion.type,
+            criterion.text,
+            outcome,
+            reason,
+            evidence,
+            missing,
             criterion.interpretation,
         )
         return [line, *parts]
@@ -493,7 +512,14 @@ class Evaluator:
         ctype = "exclusion" if exclusion else "inclusion"
         if item.review is not None:
             return CriterionResult(
-                item.id, parent, ctype, item.text, Outcome.REVIEW, f"needs a person: {item.review}", (), (),
+                item.id,
+                parent,
+                ctype,
+                item.text,
+                Outcome.REVIEW,
+                f"needs a person: {item.review}",
+                (),
+                (),
                 item.interpretation,
             )
         assert item.logic is not None
@@ -503,8 +529,15 @@ class Evaluator:
         if outcome is Outcome.UNKNOWN and result.missing:
             reason = f"{reason} (needs: {', '.join(result.missing)})"
         return CriterionResult(
-            item.id, parent, ctype, item.text, outcome, reason, tuple(result.evidence),
-            tuple(result.missing) if outcome is Outcome.UNKNOWN else (), item.interpretation,
+            item.id,
+            parent,
+            ctype,
+            item.text,
+            outcome,
+            reason,
+            tuple(result.evidence),
+            tuple(result.missing) if outcome is Outcome.UNKNOWN else (),
+            item.interpretation,
         )
 
 

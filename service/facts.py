@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from service.intake import Intake, Read, reference_key
-from service.terminology import Analyte, AnalyteTable, Coding, CodeMatcher, normalise_code
+from service.terminology import Analyte, AnalyteTable, CodeMatcher, Coding, normalise_code
 from service.units import UnitTable
 
 COUNTING_OBSERVATION_STATUSES = frozenset({"final", "amended", "corrected"})
@@ -40,9 +40,7 @@ NOT_COUNTING_OBSERVATION_REASON = {
 RETRACTED_CONDITION = frozenset({"refuted", "entered-in-error"})
 UNCERTAIN_CONDITION = frozenset({"unconfirmed", "provisional", "differential"})
 CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
-NOT_COUNTING_MEDICATION = frozenset(
-    {"entered-in-error", "not-taken", "not-done", "cancelled", "draft"}
-)
+NOT_COUNTING_MEDICATION = frozenset({"entered-in-error", "not-taken", "not-done", "cancelled", "draft"})
 ONGOING_MEDICATION = frozenset({"active", "in-progress", "on-hold", "intended"})
 NOT_COUNTING_PROCEDURE = frozenset({"not-done", "entered-in-error"})
 RETRACTED_ALLERGY = frozenset({"refuted", "entered-in-error"})
@@ -423,8 +421,7 @@ class FactBuilder:
             positive = interpretation
         if positive is None:
             facts.warnings.append(
-                f"{read.reference}: {analyte.display} not counted: result could not be read as "
-                "positive or negative"
+                f"{read.reference}: {analyte.display} not counted: result could not be read as positive or negative"
             )
             return None
         word = "positive/detected" if positive else "negative/not detected"
@@ -463,8 +460,7 @@ class FactBuilder:
         unit = self.units.resolve(analyte, quantity.code, quantity.unit)
         if unit is None:
             facts.warnings.append(
-                f"{read.reference}: {analyte.display} not counted: unit '{reported_unit[:40]}' "
-                "cannot be converted"
+                f"{read.reference}: {analyte.display} not counted: unit '{reported_unit[:40]}' cannot be converted"
             )
             return None
         converted = self.units.to_canonical(analyte, unit, raw)
@@ -474,8 +470,7 @@ class FactBuilder:
         plausible = analyte.plausible
         if raw < 0 or (plausible and not plausible.min <= converted.value <= plausible.max):
             facts.warnings.append(
-                f"{read.reference}: {analyte.display} not counted: value implausible "
-                f"({_format_number(raw)} {unit})"
+                f"{read.reference}: {analyte.display} not counted: value implausible ({_format_number(raw)} {unit})"
             )
             return None
         comparator = str(quantity.comparator) if quantity.comparator else None
@@ -567,13 +562,9 @@ class FactBuilder:
         if verification in RETRACTED_CONDITION:
             facts.warnings.append(f"{read.reference}: condition not counted: {verification}")
             return None
-        onset = self._onset_span(
-            cond.onsetDateTime or cond.onsetPeriod or cond.onsetAge or cond.onsetRange, facts
-        )
-        abatement = self._onset_span(
-            cond.abatementDateTime or cond.abatementPeriod or cond.abatementAge, facts
-        )
-        ended = abatement is not None or bool(cond.abatementBoolean) or bool(cond.abatementString)
+        onset = self._onset_span(cond.onsetDateTime or cond.onsetPeriod or cond.onsetAge or cond.onsetRange, facts)
+        abatement = self._onset_span(cond.abatementDateTime or cond.abatementPeriod or cond.abatementAge, facts)
+        ended = abatement is not None or bool(cond.abatementString) or cond.abatementRange is not None
         clinical = _code_of(cond.clinicalStatus)
         recorded = date_span(cond.recordedDate) if cond.recordedDate else None
         codings = _codings(cond.code)
@@ -844,8 +835,11 @@ def compute_scores(
     }
 
     def missing(*names: str) -> tuple[str, ...]:
-        return tuple(f"{labs[n].name if labs[n] else n.replace('_total', '').replace('_', ' ')} within {lookback[n]} days"
-                     for n in names if labs[n] is None)
+        return tuple(
+            f"{labs[n].name if labs[n] else n.replace('_total', '').replace('_', ' ')} within {lookback[n]} days"
+            for n in names
+            if labs[n] is None
+        )
 
     out: dict[str, ScoreResult] = {}
 
@@ -887,9 +881,18 @@ def compute_scores(
     if bili and alb and inr:
         cp = formulas.child_pugh(float(bili.value), float(alb.value), float(inr.value), ascites, encephalopathy)  # type: ignore[arg-type]
         out["child_pugh"] = ScoreResult(
-            "child_pugh", float(cp.total), (bili, alb, inr, *clinical_inputs), (),
-            (("class", cp.child_class), ("bilirubin", str(cp.bilirubin)), ("albumin", str(cp.albumin)),
-             ("INR", str(cp.inr)), ("ascites", str(cp.ascites)), ("encephalopathy", str(cp.encephalopathy))),
+            "child_pugh",
+            float(cp.total),
+            (bili, alb, inr, *clinical_inputs),
+            (),
+            (
+                ("class", cp.child_class),
+                ("bilirubin", str(cp.bilirubin)),
+                ("albumin", str(cp.albumin)),
+                ("INR", str(cp.inr)),
+                ("ascites", str(cp.ascites)),
+                ("encephalopathy", str(cp.encephalopathy)),
+            ),
             tuple(flags),
         )
     else:
@@ -897,8 +900,7 @@ def compute_scores(
 
     # Dialysis: at least two sessions in the prior 7 days (OPTN rule, clinical.md D.2).
     sessions = [
-        r for r, _ in matching(facts.procedures, matchers.dialysis)
-        if occurred_within(r, as_of, DIALYSIS_WINDOW_DAYS)
+        r for r, _ in matching(facts.procedures, matchers.dialysis) if occurred_within(r, as_of, DIALYSIS_WINDOW_DAYS)
     ]
     dialysis = len(sessions) >= DIALYSIS_MIN_SESSIONS
     dialysis_inputs = tuple(ScoreInput("dialysis session", True, "", r.recorded, r.reference) for r in sessions)
@@ -911,14 +913,23 @@ def compute_scores(
         out["meld"] = ScoreResult("meld", float(formulas.meld(*args, dialysis=dialysis)), base, (), detail)
         if na:
             out["meld_na"] = ScoreResult(
-                "meld_na", float(formulas.meld_na(*args, float(na.value), dialysis=dialysis)), (*base, na), (), detail  # type: ignore[arg-type]
+                "meld_na",
+                float(formulas.meld_na(*args, float(na.value), dialysis=dialysis)),
+                (*base, na),
+                (),
+                detail,  # type: ignore[arg-type]
             )
         else:
             out["meld_na"] = ScoreResult("meld_na", None, base, missing("sodium"))
         sex_known = facts.sex in ("male", "female")
         if na and alb and sex_known:
             value = formulas.meld_3(
-                facts.sex == "female", *args, float(na.value), float(alb.value), dialysis=dialysis, cap=meld3_cap  # type: ignore[arg-type]
+                facts.sex == "female",
+                *args,
+                float(na.value),
+                float(alb.value),
+                dialysis=dialysis,
+                cap=meld3_cap,  # type: ignore[arg-type]
             )
             out["meld_3"] = ScoreResult("meld_3", float(value), (*base, na, alb), (), detail)
         else:
@@ -936,14 +947,26 @@ def compute_scores(
     weight = _lab_input(facts, "weight", "weight", as_of, lookback["weight"])
     height = _lab_input(facts, "height", "height", as_of, lookback["height"])
     if bmi_obs is not None:
-        out["bmi"] = ScoreResult("bmi", formulas.round_half_up(float(bmi_obs.value), 1), (bmi_obs,), (),  # type: ignore[arg-type]
-                                 (("from", "BMI observation"),))
+        out["bmi"] = ScoreResult(
+            "bmi",
+            formulas.round_half_up(float(bmi_obs.value), 1),
+            (bmi_obs,),
+            (),  # type: ignore[arg-type]
+            (("from", "BMI observation"),),
+        )
     elif weight is not None and height is not None:
         value = formulas.bmi(float(weight.value), float(height.value))  # type: ignore[arg-type]
         out["bmi"] = ScoreResult("bmi", value, (weight, height), (), (("from", "weight and height"),))
     else:
         need = tuple(
-            f"{name} within {lookback[name]} days" for name, item in (("weight", weight), ("height", height)) if item is None
+            f"{name} within {lookback[name]} days"
+            for name, item in (("weight", weight), ("height", height))
+            if item is None
         )
-        out["bmi"] = ScoreResult("bmi", None, tuple(i for i in (weight, height) if i), (f"BMI within {lookback['bmi']} days or " + " and ".join(need),))
+        out["bmi"] = ScoreResult(
+            "bmi",
+            None,
+            tuple(i for i in (weight, height) if i),
+            (f"BMI within {lookback['bmi']} days or " + " and ".join(need),),
+        )
     return out

@@ -155,9 +155,7 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int) -> 
     if document.get("resourceType") != "Bundle":
         found = document.get("resourceType")
         shown = found if isinstance(found, str) and len(found) < 64 else "something else"
-        raise BundleInvalid(
-            [Issue("structure", f"expected resourceType 'Bundle', got '{shown}'", ("resourceType",))]
-        )
+        raise BundleInvalid([Issue("structure", f"expected resourceType 'Bundle', got '{shown}'", ("resourceType",))])
     issues: list[Issue] = []
     if document.get("type") not in BUNDLE_TYPES:
         issues.append(Issue("value", "Bundle.type is missing or not a Bundle type", ("Bundle.type",)))
@@ -165,9 +163,7 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int) -> 
     if not isinstance(entries, list):
         raise BundleInvalid([Issue("structure", "Bundle.entry must be an array", ("Bundle.entry",))])
     if len(entries) > max_entries:
-        raise BundleInvalid(
-            [Issue("too-costly", f"Bundle has more than {max_entries} entries", ("Bundle.entry",))]
-        )
+        raise BundleInvalid([Issue("too-costly", f"Bundle has more than {max_entries} entries", ("Bundle.entry",))])
 
     warnings: list[str] = []
     skipped: Counter[str] = Counter()
@@ -188,9 +184,7 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int) -> 
             skipped["entry without resource"] += 1
             continue
         if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
-            issues.append(
-                Issue("structure", "resource has no resourceType", (f"Bundle.entry[{index}].resource",))
-            )
+            issues.append(Issue("structure", "resource has no resourceType", (f"Bundle.entry[{index}].resource",)))
             continue
         rtype = raw["resourceType"]
         if rtype == "Patient":
@@ -207,8 +201,11 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int) -> 
     elif len(patients) > 1:
         where = ", ".join(f"entry[{i}]" for i, _, _ in patients)
         issues.append(
-            Issue("business-rule", f"Bundle has {len(patients)} Patient resources ({where}); exactly one is needed",
-                  ("Bundle.entry",))
+            Issue(
+                "business-rule",
+                f"Bundle has {len(patients)} Patient resources ({where}); exactly one is needed",
+                ("Bundle.entry",),
+            )
         )
 
     by_reference: dict[str, Read] = {}

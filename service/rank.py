@@ -74,14 +74,10 @@ def trial_score(results: Sequence[CriterionResult]) -> float:
 def summarise(trial: Trial, results: Sequence[CriterionResult]) -> TrialMatch:
     """Build an unranked TrialMatch from a trial's criterion results."""
     leaves = _leaves(results)
-    reasons = tuple(
-        f"{r.type} {r.id}: {r.reason}" for r in leaves if r.outcome is Outcome.FAIL
-    )
+    reasons = tuple(f"{r.type} {r.id}: {r.reason}" for r in leaves if r.outcome is Outcome.FAIL)
     missing = tuple(dict.fromkeys(m for r in leaves if r.outcome is Outcome.UNKNOWN for m in r.missing))
     review = tuple(f"{r.id}: {r.text}" for r in leaves if r.outcome is Outcome.REVIEW)
-    return TrialMatch(
-        0, trial, trial_status(results), trial_score(results), reasons, missing, review, tuple(results)
-    )
+    return TrialMatch(0, trial, trial_status(results), trial_score(results), reasons, missing, review, tuple(results))
 
 
 def rank(matches: Sequence[TrialMatch]) -> list[TrialMatch]:

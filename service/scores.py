@@ -118,19 +118,12 @@ def meld_i(creatinine_mg_dl: float, bilirubin_mg_dl: float, inr: float, dialysis
         creatinine = _clamp(creatinine, _LAB_FLOOR, _MELD_CREATININE_CAP_MG_DL)
     bilirubin = _clamp(bilirubin, _LAB_FLOOR)
     inr_value = _clamp(inr_value, _LAB_FLOOR)
-    raw = (
-        0.957 * math.log(creatinine)
-        + 0.378 * math.log(bilirubin)
-        + 1.120 * math.log(inr_value)
-        + 0.643
-    )
+    raw = 0.957 * math.log(creatinine) + 0.378 * math.log(bilirubin) + 1.120 * math.log(inr_value) + 0.643
     # OPTN: round MELD(i) to the tenth decimal place, then multiply by 10.
     return round_half_up(raw, 1) * 10
 
 
-def meld(
-    creatinine_mg_dl: float, bilirubin_mg_dl: float, inr: float, dialysis: bool = False
-) -> int:
+def meld(creatinine_mg_dl: float, bilirubin_mg_dl: float, inr: float, dialysis: bool = False) -> int:
     """Return the classic MELD score, 6-40 (UNOS/OPTN before 2016, Kamath 2001)."""
     score = int(round_half_up(meld_i(creatinine_mg_dl, bilirubin_mg_dl, inr, dialysis)))
     return min(score, _MELD_CAP)

@@ -161,9 +161,7 @@ class CodeMatcher:
         self.title = valueset.title
         self.codes = codes_by_key(valueset.codes)
         self._prefixes = [(p.system, normalise_code(p.system, p.prefix)) for p in valueset.prefixes]
-        self._excluded = [
-            (p.system, normalise_code(p.system, p.prefix)) for p in valueset.exclude_prefixes
-        ]
+        self._excluded = [(p.system, normalise_code(p.system, p.prefix)) for p in valueset.exclude_prefixes]
         self._names = [re.compile(rf"\b{re.escape(n.name)}\b") for n in valueset.names]
 
     def match_code(self, system: str, code: str) -> bool:

@@ -1,0 +1,312 @@
+"""The HTTP shell: builds the FastAPI app, turns errors into OperationOutcomes, logs requests.
+
+Logs carry a request id, method, path, status and duration, never anything from a body: no
+name, identifier, date, code or value. ``uvicorn service.main:app`` serves the app built
+from the environment's settings; a broken catalogue stops start-up with every error listed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service import __doc__ as package_doc
+from service.api import FHIR_JSON, router
+from service.criteria import load_catalog
+from service.errors import ClientError, Issue, NotFound, Unauthorized
+from service.settings import Settings, get_settings
+
+logger = logging.getLogger("trialmatch")
+access_logger = logging.getLogger("trialmatch.access")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SECURITY_HEADERS = [
+    (b"cache-control", b"no-store"),
+    (b"pragma", b"no-cache"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+]
+OPEN_PATHS = frozenset({"/health"})
+DOC_PATHS = frozenset({"/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect"})
+
+
+def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
+    """Return a FHIR OperationOutcome for a list of issues."""
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": issue.severity,
+                "code": issue.code,
+                "diagnostics": issue.diagnostics,
+                **({"expression": list(issue.expression)} if issue.expression else {}),
+            }
+            for issue in issues
+        ],
+    }
+
+
+def outcome_response(status: int, issues: list[Issue], headers: dict[str, str] | None = None) -> Response:
+    """Return an OperationOutcome as application/fhir+json with an HTTP status."""
+    return Response(orjson.dumps(operation_outcome(issues)), status_code=status, media_type=FHIR_JSON, headers=headers)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and the request fields."""
+
+    FIELDS = ("request_id", "method", "path", "status", "duration_ms")
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as a JSON line."""
+        data: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in self.FIELDS:
+            if hasattr(record, name):
+                data[name] = getattr(record, name)
+        return json.dumps(data, sort_keys=True)
+
+
+class TextFormatter(logging.Formatter):
+    """Plain lines with the request id in front when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as one text line."""
+        request_id = getattr(record, "request_id", "-")
+        return f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} {record.levelname} {record.name} [{request_id}] {record.getMessage()}"
+
+
+def configure_logging(settings: Settings) -> None:
+    """Send the service's logs to stderr in the configured format and level."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
+    root = logging.getLogger("trialmatch")
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
+    root.propagate = False
+
+
+def hash_key(key: str) -> str:
+    """Return the stored form of an API key: its SHA-256 hex digest."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class GuardMiddleware:
+    """Request id, access log, API-key check, request time limit and security headers."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.key_hashes = [h.lower() for h in settings.api_key_hashes]
+
+    def _authorised(self, scope: Scope) -> bool:
+        if not self.key_hashes or scope["path"] in OPEN_PATHS:
+            return True
+        header = b""
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                header = value
+        scheme, _, token = header.decode("latin-1").partition(" ")
+        digest = hash_key(token.strip()) if scheme.lower() == "bearer" else ""
+        ok = False
+        for stored in self.key_hashes:
+            # Compare against every stored hash in constant time; no early exit.
+            ok |= hmac.compare_digest(digest, stored)
+        return ok
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one HTTP request; other scopes pass through."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                names = {name.lower() for name, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            if not self._authorised(scope):
+                response = outcome_response(401, Unauthorized().issues, {"WWW-Authenticate": "Bearer"})
+                await response(scope, receive, send_wrapper)
+                return
+            try:
+                await asyncio.wait_for(self.app(scope, receive, send_wrapper), self.settings.request_timeout_seconds)
+            except TimeoutError:
+                response = outcome_response(503, [Issue("timeout", "request took too long; try again")])
+                await response(scope, receive, send_wrapper)
+        finally:
+            access_logger.info(
+                "%s %s %s",
+                scope.get("method", "-"),
+                scope.get("path", "-"),
+                status_holder["status"],
+                extra={
+                    "request_id": request_id,
+                    "method": scope.get("method", "-"),
+                    "path": scope.get("path", "-"),
+                    "status": status_holder["status"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["FhirBundle"] = {
+        "type": "object",
+        "description": "A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html).",
+        "required": ["resourceType"],
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["Bundle"]},
+            "type": {"type": "string"},
+            "entry": {"type": "array", "items": {"type": "object"}},
+        },
+    }
+    components["OperationOutcome"] = {
+        "type": "object",
+        "description": "A FHIR R4 OperationOutcome describing what is wrong and where.",
+        "required": ["resourceType", "issue"],
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+            "issue": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["severity", "code"],
+                    "properties": {
+                        "severity": {"type": "string"},
+                        "code": {"type": "string"},
+                        "diagnostics": {"type": "string"},
+                        "expression": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    }
+    errors = {
+        "400": "Malformed body (not UTF-8 JSON) or query parameter",
+        "401": "API key missing or not accepted (only when keys are configured)",
+        "404": "Unknown trial",
+        "413": "Body larger than the configured limit",
+        "415": "Content type is not application/fhir+json or application/json",
+        "422": "JSON that is not an acceptable Bundle, or invalid resources; every problem is listed",
+        "503": "Request exceeded the time limit",
+    }
+    outcome = {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}
+    for path, methods in schema.get("paths", {}).items():
+        for operation in methods.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            for code, text in errors.items():
+                if code == "404" and "{" not in path:
+                    continue
+                if code in ("413", "415", "422") and "requestBody" not in operation:
+                    continue
+                if code == "401" and path == "/health":
+                    continue
+                responses[code] = {"description": text, "content": outcome}
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app: load and validate the catalogue (refusing a broken one), wire routes."""
+    settings = settings or get_settings()
+    configure_logging(settings)
+    catalog = load_catalog(settings.criteria_dir, settings.copies_per_iu)
+    app = FastAPI(
+        title="trialmatch",
+        version="0.1.0",
+        description=(package_doc or "").strip()
+        + " POST a patient's FHIR R4 Bundle; get every trial ranked with per-criterion verdicts.",
+    )
+    app.state.catalog = catalog
+    app.state.settings = settings
+    app.include_router(router)
+
+    @app.exception_handler(ClientError)
+    async def client_error(_: Request, error: ClientError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return outcome_response(error.status, error.issues, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, error: RequestValidationError) -> Response:
+        issues = [
+            Issue("value", f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}", (".".join(str(p) for p in e["loc"]),))
+            for e in error.errors()
+        ]
+        return outcome_response(400, issues)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404:
+            return outcome_response(404, NotFound("no such route").issues)
+        code = "not-supported" if error.status_code == 405 else "processing"
+        return outcome_response(error.status_code, [Issue(code, str(error.detail))])
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> Response:
+        # The type only: an exception message could quote patient data.
+        logger.error("unexpected %s", type(error).__name__)
+        return outcome_response(500, [Issue("exception", "internal error; the request id is in the response headers")])
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["X-Request-Id"],
+        )
+    app.add_middleware(GuardMiddleware, settings=settings)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    logger.info("catalogue %s loaded: %d trials", catalog.version, len(catalog.trials))
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # ``service.main:app`` is built on first access, so importing this module for tests or
+    # tools does not read the environment or the catalogue.
+    if name == "app":
+        value = create_app()
+        globals()["app"] = value
+        return value
+    raise AttributeError(name)

@@ -1,0 +1,392 @@
+"""HTTP response models (camelCase on the wire) and their construction from core results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from service.criteria import Criterion, Node, Trial
+from service.evaluate import CriterionResult
+from service.facts import AllergyRecord, ClinicalRecord, LabValue, PatientFacts, ScoreResult, Span
+from service.pipeline import MatchReport
+from service.rank import TrialMatch
+
+
+class Model(BaseModel):
+    """Base: camelCase aliases, populated by field name."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class EvidenceOut(Model):
+    reference: str = Field(description="The FHIR resource the verdict rests on (Type/id or fullUrl).")
+    display: str
+
+
+class PatientOut(Model):
+    id: str
+    age: int | None = Field(description="Age in completed years on the as-of date; null if unknown or uncertain.")
+    age_range: tuple[int, int] | None = Field(description="Smallest and largest possible age (partial birth dates).")
+    sex: str | None
+    deceased: bool | None = None
+
+
+class ScoreInputOut(Model):
+    name: str
+    value: float | str | bool
+    unit: str
+    date: dt.date | None
+    reference: str | None
+
+
+class ScoreOut(Model):
+    value: float | None
+    inputs: list[ScoreInputOut]
+    missing: list[str]
+    detail: dict[str, str]
+    flags: list[str]
+
+
+class TrialRef(Model):
+    id: str
+    title: str
+    phase: str
+    sponsor: str
+    url: str
+
+
+class CriterionOut(Model):
+    id: str
+    parent_id: str | None
+    type: Literal["inclusion", "exclusion"]
+    text: str = Field(description="The registry's words for this criterion.")
+    outcome: Literal["pass", "fail", "unknown", "review"]
+    reason: str = Field(description="What the data showed, with numbers, units and dates.")
+    evidence: list[EvidenceOut]
+    missing: list[str] = Field(description="Data that would decide an unknown criterion.")
+    interpretation: str | None = None
+
+
+class TrialResultOut(Model):
+    rank: int
+    trial: TrialRef
+    status: Literal["eligible", "possibly_eligible", "ineligible"]
+    score: float = Field(ge=0, le=1, description="Share of decidable criteria that pass.")
+    exclusion_reasons: list[str]
+    missing_data: list[str]
+    to_review: list[str]
+    criteria: list[CriterionOut]
+
+
+class MatchResponse(Model):
+    as_of: dt.date
+    catalog_version: str
+    patient: PatientOut
+    scores: dict[str, ScoreOut]
+    results: list[TrialResultOut]
+    warnings: list[str]
+
+
+class LabOut(Model):
+    analyte: str
+    code: str
+    value: float | None = Field(description="Value in the canonical unit (null for qualitative results).")
+    unit: str = Field(description="Canonical UCUM unit.")
+    comparator: str | None
+    original: str = Field(description="The value and unit as reported.")
+    positive: bool | None = Field(description="Positive/detected, negative/not detected, or null.")
+    date: dt.date
+    upper_limit_of_normal: float | None
+    reference: str
+    status: str
+    converted: bool
+
+
+class RecordOut(Model):
+    kind: str
+    display: str
+    codes: list[str]
+    status: str | None
+    verification: str | None
+    start: str | None
+    end: str | None
+    ended: bool
+    recorded: dt.date | None
+    severity: list[str]
+    reference: str
+
+
+class AllergyOut(Model):
+    display: str
+    codes: list[str]
+    criticality: str | None
+    severity: str | None
+    categories: list[str]
+    reference: str
+
+
+class FactsResponse(Model):
+    as_of: dt.date
+    catalog_version: str
+    patient: PatientOut
+    labs: dict[str, list[LabOut]]
+    conditions: list[RecordOut]
+    findings: list[RecordOut]
+    medications: list[RecordOut]
+    procedures: list[RecordOut]
+    allergies: list[AllergyOut]
+    scores: dict[str, ScoreOut]
+    warnings: list[str]
+
+
+class CriteriaCounts(Model):
+    inclusion: int
+    exclusion: int
+    computed: int
+    review: int
+
+
+class TrialSummary(Model):
+    id: str
+    title: str
+    phase: str
+    sponsor: str
+    url: str
+    criteria_counts: CriteriaCounts
+
+
+class TrialList(Model):
+    catalog_version: str
+    trials: list[TrialSummary]
+
+
+class CriterionDefinition(Model):
+    id: str
+    parent_id: str | None
+    type: Literal["inclusion", "exclusion"]
+    text: str
+    logic: str | None = Field(description="The computed logic in readable form; null for review items.")
+    review: str | None
+    interpretation: str | None
+
+
+class TrialDetail(Model):
+    catalog_version: str
+    trial: TrialSummary
+    criteria: list[CriterionDefinition]
+
+
+class Health(Model):
+    status: Literal["ok"]
+    catalog_version: str
+    trials: int
+
+
+# -- construction ----------------------------------------------------------------------------
+
+
+def _span(span: Span | None) -> str | None:
+    if span is None:
+        return None
+    return str(span.start) if span.start == span.end else f"{span.start}/{span.end}"
+
+
+def patient_out(facts: PatientFacts, as_of: dt.date) -> PatientOut:
+    """Return the patient summary; age is given only when the birth date pins it down."""
+    ages = facts.age_range(as_of)
+    age = ages[0] if ages and ages[0] == ages[1] else None
+    return PatientOut(id=facts.patient_id, age=age, age_range=ages, sex=facts.sex, deceased=facts.deceased)
+
+
+def scores_out(scores: dict[str, ScoreResult]) -> dict[str, ScoreOut]:
+    """Return every score with its inputs, missing inputs, detail and flags."""
+    return {
+        name: ScoreOut(
+            value=s.value,
+            inputs=[
+                ScoreInputOut(name=i.name, value=i.value, unit=i.unit, date=i.date, reference=i.reference)
+                for i in s.inputs
+            ],
+            missing=list(s.missing),
+            detail=dict(s.detail),
+            flags=list(s.flags),
+        )
+        for name, s in sorted(scores.items())
+    }
+
+
+def _codes(record: ClinicalRecord | AllergyRecord) -> list[str]:
+    return [f"{system}|{code}" for system, code, _ in record.codings]
+
+
+def _record(record: ClinicalRecord) -> RecordOut:
+    return RecordOut(
+        kind=record.kind,
+        display=record.display,
+        codes=_codes(record),
+        status=record.status,
+        verification=record.verification,
+        start=_span(record.start),
+        end=_span(record.end),
+        ended=record.ended,
+        recorded=record.recorded,
+        severity=[c for _, c, _ in record.severity],
+        reference=record.reference,
+    )
+
+
+def _lab(value: LabValue) -> LabOut:
+    return LabOut(
+        analyte=value.analyte,
+        code=value.code,
+        value=value.value,
+        unit=value.unit,
+        comparator=value.comparator,
+        original=value.original,
+        positive=value.positive,
+        date=value.effective,
+        upper_limit_of_normal=value.uln,
+        reference=value.reference,
+        status=value.status,
+        converted=value.converted,
+    )
+
+
+def facts_out(facts: PatientFacts, as_of: dt.date, catalog_version: str) -> FactsResponse:
+    """Return everything read from the Bundle."""
+    return FactsResponse(
+        as_of=as_of,
+        catalog_version=catalog_version,
+        patient=patient_out(facts, as_of),
+        labs={name: [_lab(v) for v in values] for name, values in sorted(facts.labs.items())},
+        conditions=[_record(r) for r in facts.conditions],
+        findings=[_record(r) for r in facts.findings],
+        medications=[_record(r) for r in facts.medications],
+        procedures=[_record(r) for r in facts.procedures],
+        allergies=[
+            AllergyOut(
+                display=a.display,
+                codes=_codes(a),
+                criticality=a.criticality,
+                severity=a.severity,
+                categories=list(a.categories),
+                reference=a.reference,
+            )
+            for a in facts.allergies
+        ],
+        scores=scores_out(facts.scores),
+        warnings=list(facts.warnings),
+    )
+
+
+def trial_ref(trial: Trial) -> TrialRef:
+    """Return the short description of a trial."""
+    return TrialRef(id=trial.id, title=trial.title, phase=trial.phase, sponsor=trial.sponsor, url=trial.url)
+
+
+def _criterion(result: CriterionResult) -> CriterionOut:
+    return CriterionOut(
+        id=result.id,
+        parent_id=result.parent_id,
+        type=result.type,  # type: ignore[arg-type]
+        text=result.text,
+        outcome=result.outcome.value,
+        reason=result.reason,
+        evidence=[EvidenceOut(reference=e.reference, display=e.display) for e in result.evidence],
+        missing=list(result.missing),
+        interpretation=result.interpretation,
+    )
+
+
+def trial_result_out(match: TrialMatch) -> TrialResultOut:
+    """Return one ranked trial with every criterion's verdict."""
+    return TrialResultOut(
+        rank=match.rank,
+        trial=trial_ref(match.trial),
+        status=match.status.value,
+        score=match.score,
+        exclusion_reasons=list(match.exclusion_reasons),
+        missing_data=list(match.missing_data),
+        to_review=list(match.to_review),
+        criteria=[_criterion(c) for c in match.criteria],
+    )
+
+
+def match_out(report: MatchReport) -> MatchResponse:
+    """Return the JSON answer of POST /match."""
+    return MatchResponse(
+        as_of=report.as_of,
+        catalog_version=report.catalog_version,
+        patient=patient_out(report.facts, report.as_of),
+        scores=scores_out(report.facts.scores),
+        results=[trial_result_out(m) for m in report.results],
+        warnings=list(report.facts.warnings),
+    )
+
+
+def counts(trial: Trial) -> CriteriaCounts:
+    """Return how many criteria a trial has, and how many leaves are computed or reviewed."""
+    leaves: list[Any] = [leaf for c in trial.criteria for leaf in (c.parts or (c,))]
+    return CriteriaCounts(
+        inclusion=sum(1 for c in trial.criteria if c.type == "inclusion"),
+        exclusion=sum(1 for c in trial.criteria if c.type == "exclusion"),
+        computed=sum(1 for leaf in leaves if leaf.logic is not None),
+        review=sum(1 for leaf in leaves if leaf.review is not None),
+    )
+
+
+def trial_summary(trial: Trial) -> TrialSummary:
+    """Return a trial with its criteria counts."""
+    return TrialSummary(
+        id=trial.id,
+        title=trial.title,
+        phase=trial.phase,
+        sponsor=trial.sponsor,
+        url=trial.url,
+        criteria_counts=counts(trial),
+    )
+
+
+def readable(node: Node) -> str:
+    """Return a logic node as one readable line, e.g. 'all(age 18..60, BMI between 19 and 25)'."""
+    data = node.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
+    return _readable(data)
+
+
+def _readable(data: Any) -> str:
+    if isinstance(data, dict) and len(data) == 1:
+        ((key, value),) = data.items()
+        if key in ("all", "any"):
+            return f"{key}(" + ", ".join(_readable(v) for v in value) + ")"
+        if key == "not":
+            return f"not({_readable(value)})"
+        args = ", ".join(f"{k}={v}" for k, v in value.items())
+        return f"{key}({args})"
+    return str(data)
+
+
+def trial_detail(trial: Trial, catalog_version: str) -> TrialDetail:
+    """Return every criterion of a trial with its words and its logic in readable form."""
+    items: list[CriterionDefinition] = []
+
+    def add(item: Criterion | Any, parent: str | None, ctype: str) -> None:
+        items.append(
+            CriterionDefinition(
+                id=item.id,
+                parent_id=parent,
+                type=ctype,  # type: ignore[arg-type]
+                text=item.text,
+                logic=readable(item.logic) if item.logic is not None else None,
+                review=item.review,
+                interpretation=item.interpretation,
+            )
+        )
+
+    for criterion in trial.criteria:
+        add(criterion, None, criterion.type)
+        for part in criterion.parts:
+            add(part, criterion.id, criterion.type)
+    return TrialDetail(catalog_version=catalog_version, trial=trial_summary(trial), criteria=items)
