@@ -1,0 +1,140 @@
+"""The catalogue: schema export, loader errors with paths, and fidelity to the registry text."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from service.cli import main as cli_main
+from service.criteria import Catalog, CatalogError, load_catalog, schema_text
+from service.settings import default_criteria_dir
+
+CRITERIA = default_criteria_dir()
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEED_FILES = {
+    "NCT03826433": "000_bdc80e2855333e9a.txt",
+    "NCT05948982": "001_3175c85a2d4cdc10.txt",
+    "NCT03209986": "002_f861453f9ef4fb04.txt",
+    "NCT05227846": "003_dc7ddbc0f3239523.txt",
+    "NCT01728727": "004_8b06d384d7eacb49.txt",
+}
+# Where each record's criteria start and end (the captures carry page menus and footers).
+SECTION = re.compile(r"Inclusion [Cc]riteria:?(.*?)(?:Trial design|Sites / Locations|To learn more about this study)", re.S)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def seed_sentences(trial_id: str) -> list[str]:
+    """Return the sentences and semicolon-separated clauses of a seed's criteria section."""
+    text = (SEEDS / SEED_FILES[trial_id]).read_text(encoding="utf-8")
+    match = SECTION.search(text)
+    assert match, f"no criteria section found in {SEED_FILES[trial_id]}"
+    body = re.sub(r"Exclusion [Cc]riteria:?", "\n", match.group(1))
+    pieces = []
+    for line in body.splitlines():
+        line = re.sub(r"^\s*(?:[•\-]|\d+\.)\s*", "", line)
+        for piece in re.split(r"(?<=[.;])\s+", line):
+            piece = _normal(piece).rstrip(" -")
+            if len(piece) > 3:
+                pieces.append(piece)
+    return pieces
+
+
+def test_committed_schema_matches_the_pydantic_schema() -> None:
+    """criteria/schema.json is what the schema exports (regenerate: trialmatch export-schema)."""
+    assert (CRITERIA / "schema.json").read_text(encoding="utf-8") == schema_text()
+
+
+def test_catalogue_has_the_five_trials(catalog: Catalog) -> None:
+    """All five seed trials are in the catalogue."""
+    assert sorted(catalog.trials) == sorted(SEED_FILES)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds is not beside the checkout")
+@pytest.mark.parametrize("trial_id", sorted(SEED_FILES))
+def test_every_registry_sentence_is_in_the_catalogue(catalog: Catalog, trial_id: str) -> None:
+    """Each sentence of the seed's inclusion and exclusion text appears inside some criterion text."""
+    texts = [_normal(c.text) for c in catalog.trials[trial_id].criteria]
+    missing = [s for s in seed_sentences(trial_id) if not any(s in t for t in texts)]
+    assert not missing, missing
+
+
+def test_parts_quote_their_line(catalog: Catalog) -> None:
+    """A sub-criterion's words are taken from its parent line (whitespace aside)."""
+    for trial in catalog.trials.values():
+        for criterion in trial.criteria:
+            for part in criterion.parts:
+                assert _normal(part.text).rstrip(";,. ") in _normal(criterion.text), f"{trial.id} {part.id}"
+
+
+@pytest.fixture
+def broken_dir(tmp_path: Path) -> Path:
+    """A copy of the catalogue to break."""
+    target = tmp_path / "criteria"
+    shutil.copytree(CRITERIA, target)
+    return target
+
+
+def _edit_trial(directory: Path, trial_id: str, edit: object) -> None:
+    path = directory / "trials" / f"{trial_id}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)  # type: ignore[operator]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_loader_lists_every_error_with_its_path(broken_dir: Path) -> None:
+    """Several mistakes in different files are all reported, each with file and path."""
+
+    def unknown_unit(data: dict) -> None:  # type: ignore[type-arg]
+        data["criteria"].append(
+            {"id": "exc-99", "type": "exclusion", "text": "x", "logic": {"lab": {"analyte": "sodium", "op": "<", "value": 1, "unit": "mg/furlong"}}}
+        )
+
+    def extra_key(data: dict) -> None:  # type: ignore[type-arg]
+        data["criteria"][0]["colour"] = "blue"
+
+    def unknown_valueset(data: dict) -> None:  # type: ignore[type-arg]
+        data["criteria"].append(
+            {"id": "exc-98", "type": "exclusion", "text": "x", "logic": {"any": [{"condition": {"valueset": "no-such-set"}}]}}
+        )
+
+    _edit_trial(broken_dir, "NCT05227846", unknown_unit)
+    _edit_trial(broken_dir, "NCT03209986", extra_key)
+    _edit_trial(broken_dir, "NCT01728727", unknown_valueset)
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(broken_dir)
+    problems = "\n".join(caught.value.problems)
+    assert "trials/NCT05227846.yaml: criteria[" in problems and "unknown unit 'mg/furlong' for sodium" in problems
+    assert "trials/NCT03209986.yaml: criteria[0].colour: Extra inputs are not permitted" in problems
+    assert "trials/NCT01728727.yaml: criteria[" in problems and ".logic.any[0].condition.valueset: unknown value set 'no-such-set'" in problems
+
+
+def test_check_criteria_command_reports_errors(broken_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`trialmatch check-criteria` exits non-zero and prints the problems; on the real catalogue it passes."""
+    (broken_dir / "catalog.yaml").write_text("schema_version: 2\n", encoding="utf-8")
+    assert cli_main(["check-criteria", str(broken_dir)]) == 1
+    assert "catalog.yaml: schema_version" in capsys.readouterr().err
+    assert cli_main(["check-criteria", str(CRITERIA)]) == 0
+    assert "5 trials" in capsys.readouterr().out
+
+
+def test_criterion_needs_exactly_one_form(broken_dir: Path) -> None:
+    """A criterion with both logic and review, or an inclusion id on an exclusion, is rejected."""
+
+    def both(data: dict) -> None:  # type: ignore[type-arg]
+        computed = next(c for c in data["criteria"] if "logic" in c)
+        computed["review"] = "also a person"
+        data["criteria"][-1]["id"] = "inc-77"
+
+    _edit_trial(broken_dir, "NCT05227846", both)
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(broken_dir)
+    text = "\n".join(caught.value.problems)
+    assert "exactly one of 'logic', 'review' or 'parts'" in text
+    assert "starts with 'exc-'" in text
