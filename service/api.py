@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from service.criteria import Catalog
 from service.errors import BadParameter, NotFound, NotJson, PayloadTooLarge, UnsupportedMediaType
+from service.fhir_answer import prefers_fhir, searchset
 from service.pipeline import match, read_facts
 from service.schemas import (
     FactsResponse,
@@ -179,7 +180,21 @@ async def post_facts(request: Request, catalog: CatalogDep, settings: SettingsDe
 
 
 @router.post(
-    "/match", operation_id="matchPatient", response_model=MatchResponse, tags=["matching"], openapi_extra=BUNDLE_BODY
+    "/match",
+    operation_id="matchPatient",
+    response_model=MatchResponse,
+    tags=["matching"],
+    openapi_extra=BUNDLE_BODY,
+    responses={
+        200: {
+            "description": (
+                "The JSON answer (application/json), or with `Accept: application/fhir+json` a FHIR searchset "
+                "Bundle of ResearchStudy resources, best first, with status, score and per-criterion verdicts "
+                "as extensions (see service/fhir_answer.py)."
+            ),
+            "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirBundle"}}},
+        }
+    },
 )
 async def post_match(
     request: Request,
@@ -196,4 +211,6 @@ async def post_match(
         raise BadParameter(f"unknown trial id(s): {', '.join(u[:40] for u in unknown[:5])}", "trial")
     document = await read_body(request, settings)
     report = match(document, catalog, day, chosen, settings.max_entries)
+    if prefers_fhir(request.headers.get("accept")):
+        return Response(orjson.dumps(searchset(report)), media_type=FHIR_JSON)
     return match_out(report)

@@ -177,6 +177,20 @@ class Evaluator:
         self.catalog = catalog
         self.facts = facts
         self.as_of = as_of
+        self._sources = {
+            "condition": facts.conditions + facts.findings,
+            "medication": facts.medications,
+            "procedure": facts.procedures,
+        }
+        self._matches: dict[tuple[str, str], list[tuple[ClinicalRecord, str]]] = {}
+
+    def matches(self, source: str, valueset: str) -> list[tuple[ClinicalRecord, str]]:
+        """Return the records of a kind that are in a value set, computed once per request."""
+        key = (source, valueset)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = matching(self._sources[source], self.catalog.valuesets[valueset])
+        return found
 
     def node(self, node: Node) -> NodeResult:
         """Evaluate one node of the closed vocabulary."""
@@ -200,11 +214,11 @@ class Evaluator:
         if isinstance(node, Sex):
             return self._sex(node)
         if isinstance(node, ConditionNode):
-            return self._records(node.condition, self.facts.conditions + self.facts.findings, "record")
+            return self._records(node.condition, "condition", "record")
         if isinstance(node, MedicationNode):
-            return self._records(node.medication, self.facts.medications, "medication record")
+            return self._records(node.medication, "medication", "medication record")
         if isinstance(node, ProcedureNode):
-            return self._records(node.procedure, self.facts.procedures, "procedure record")
+            return self._records(node.procedure, "procedure", "procedure record")
         if isinstance(node, MedicationDuration):
             return self._duration(node.medication_duration)
         if isinstance(node, Allergy):
@@ -382,14 +396,14 @@ class Evaluator:
             return is_current(record, self.as_of)
         return occurred_within(record, self.as_of, test.days if test.when == "within" else None)
 
-    def _records(self, test: RecordTest, records: list[ClinicalRecord], noun: str) -> NodeResult:
+    def _records(self, test: RecordTest, source: str, noun: str) -> NodeResult:
         matcher = self.catalog.valuesets[test.valueset]
         title = matcher.title
         window = {"current": "current", "ever": "ever", "within": f"within {test.days} days"}[test.when]
         hits: list[tuple[ClinicalRecord, str]] = []
         maybe: list[tuple[ClinicalRecord, str, str]] = []
         outside: list[tuple[ClinicalRecord, str]] = []
-        for record, label in matching(records, matcher):
+        for record, label in self.matches(source, test.valueset):
             timing = self._timing(record, test)
             if timing is False:
                 outside.append((record, label))
@@ -422,7 +436,7 @@ class Evaluator:
         matcher = self.catalog.valuesets[test.valueset]
         current = []
         undated = []
-        for record, label in matching(self.facts.medications, matcher):
+        for record, label in self.matches("medication", test.valueset):
             now = is_current(record, self.as_of)
             if now is None:
                 undated.append((record, label))

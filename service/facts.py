@@ -281,11 +281,6 @@ class FactBuilder:
         self._positive_interp = frozenset(q.positive_interpretations)
         self._negative_interp = frozenset(q.negative_interpretations)
 
-    @property
-    def observation_codes(self) -> frozenset[tuple[str, str]]:
-        """Return the (system, code) pairs of every analyte."""
-        return frozenset(self._by_code)
-
     def build(self, intake: Intake) -> PatientFacts:
         """Read the patient, labs, conditions, medications, procedures and allergies."""
         warnings = list(intake.warnings)

@@ -12,6 +12,8 @@ whole Bundle and raised together, each naming the entry index, resource type, id
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -62,16 +64,69 @@ MAX_REPORTED_ISSUES = 100
 
 @dataclass(frozen=True)
 class ReadFilter:
-    """Which Observations are worth validating: those whose code, or coded value, is read."""
+    """Which Observations are worth validating: those a criterion or score can read.
 
-    observation_codes: frozenset[tuple[str, str]]
+    ``observation_windows`` maps each analyte LOINC code to the longest look-back any reader
+    of that analyte uses; a value dated outside [as-of - window, as-of] cannot change any
+    answer, so it is passed over unvalidated. ``finding_codes`` are coded values (for example
+    a NYHA class) that condition criteria read from Observations.
+    """
+
+    observation_windows: Mapping[tuple[str, str], int]
     finding_codes: frozenset[tuple[str, str]]
 
-    def wants_observation(self, raw: Mapping[str, Any]) -> bool:
-        """Return whether an Observation's code or coded value is one a criterion reads."""
-        if _any_coding_in(raw.get("code"), self.observation_codes):
-            return True
-        return _any_coding_in(raw.get("valueCodeableConcept"), self.finding_codes)
+    def wants_observation(self, raw: Mapping[str, Any], as_of: dt.date | None) -> str | None:
+        """Return None if the Observation is read, else why it is passed over."""
+        window = _window_of(raw.get("code"), self.observation_windows)
+        if window is not None:
+            if as_of is None:
+                return None
+            day = _raw_effective_day(raw)
+            if day is None or as_of - dt.timedelta(days=window) <= day <= as_of:
+                return None  # undated or unparseable values are validated (and then judged)
+            return "Observation (outside every look-back window)"
+        if _any_coding_in(raw.get("valueCodeableConcept"), self.finding_codes):
+            return None
+        return "Observation (no criterion reads its code)"
+
+
+def _window_of(concept: object, windows: Mapping[tuple[str, str], int]) -> int | None:
+    if not isinstance(concept, Mapping):
+        return None
+    codings = concept.get("coding")
+    if not isinstance(codings, list):
+        return None
+    found = None
+    for coding in codings:
+        if isinstance(coding, Mapping):
+            key = (coding.get("system"), coding.get("code"))
+            window = windows.get(key)  # type: ignore[arg-type]
+            if window is not None and (found is None or window > found):
+                found = window
+    return found
+
+
+def _raw_effective_day(raw: Mapping[str, Any]) -> dt.date | None:
+    """Return the last day an Observation's raw effective time can mean, as facts will read it."""
+    value = raw.get("effectiveDateTime") or raw.get("effectiveInstant")
+    if value is None:
+        period = raw.get("effectivePeriod")
+        if isinstance(period, Mapping):
+            value = period.get("end") or period.get("start")
+    if value is None:
+        value = raw.get("issued")
+    if not isinstance(value, str):
+        return None
+    parts = value[:10].split("-")
+    try:
+        if len(parts) == 1:
+            return dt.date(int(parts[0]), 12, 31)
+        if len(parts) == 2:
+            year, month = int(parts[0]), int(parts[1])
+            return dt.date(year, month, calendar.monthrange(year, month)[1])
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
 
 
 def _any_coding_in(concept: object, codes: frozenset[tuple[str, str]]) -> bool:
@@ -147,8 +202,12 @@ def reference_key(reference: str) -> str:
     return reference
 
 
-def read_bundle(document: object, read_filter: ReadFilter, max_entries: int) -> Intake:
-    """Validate the Bundle's shape and the resources a criterion reads; raise on client errors."""
+def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_of: dt.date | None = None) -> Intake:
+    """Validate the Bundle's shape and the resources a criterion reads; raise on client errors.
+
+    The narrative (``text``) of a read resource is dropped before validation: nothing reads it,
+    and real exports carry large or malformed XHTML there.
+    """
     if not isinstance(document, dict):
         kind = type(document).__name__
         raise BundleInvalid([Issue("structure", f"expected a FHIR Bundle object, got a JSON {kind}")])
@@ -191,8 +250,8 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int) -> 
             patients.append((index, raw, full_url))
         elif rtype not in MODELS:
             skipped[rtype] += 1
-        elif rtype == "Observation" and not read_filter.wants_observation(raw):
-            skipped["Observation (no criterion reads its code)"] += 1
+        elif rtype == "Observation" and (why := read_filter.wants_observation(raw, as_of)) is not None:
+            skipped[why] += 1
         else:
             candidates.append((index, raw, full_url))
 
@@ -214,7 +273,7 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int) -> 
     for index, raw, full_url in patients[:1] + candidates:
         rtype = raw["resourceType"]
         try:
-            model = MODELS[rtype].model_validate(raw)
+            model = MODELS[rtype].model_validate({k: v for k, v in raw.items() if k != "text"})
         except ValidationError as error:
             for detail in error.errors(include_input=False, include_url=False):
                 issues.append(

@@ -186,8 +186,12 @@ class GuardMiddleware:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
+    """Return the OpenAPI document: routes, FHIR schemas, every error as an OperationOutcome, examples."""
     if app.openapi_schema:
         return app.openapi_schema
+    # Imported here so the error examples are built by the very classes the service raises.
+    from service.errors import BadParameter, BundleInvalid, PayloadTooLarge, UnsupportedMediaType
+
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["FhirBundle"] = {
@@ -221,28 +225,133 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             },
         },
     }
-    errors = {
-        "400": "Malformed body (not UTF-8 JSON) or query parameter",
-        "401": "API key missing or not accepted (only when keys are configured)",
-        "404": "Unknown trial",
-        "413": "Body larger than the configured limit",
-        "415": "Content type is not application/fhir+json or application/json",
-        "422": "JSON that is not an acceptable Bundle, or invalid resources; every problem is listed",
-        "503": "Request exceeded the time limit",
+    # Request validation errors become 400 OperationOutcomes, so FastAPI's 422 models are unused.
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    # Status -> (description, example issues). The examples are what the service really sends.
+    errors: dict[str, tuple[str, list[Issue]]] = {
+        "400": (
+            "Malformed body (not UTF-8 JSON) or query parameter",
+            BadParameter("asOf '2026-02-30' is not a valid date (YYYY-MM-DD)", "asOf").issues,
+        ),
+        "401": ("API key missing or not accepted (only when keys are configured)", Unauthorized().issues),
+        "404": ("Unknown trial", NotFound("no trial 'NCT00000000' in the catalogue").issues),
+        "413": ("Body larger than the configured limit", PayloadTooLarge(10 * 1024 * 1024).issues),
+        "415": (
+            "Content type is not application/fhir+json or application/json",
+            UnsupportedMediaType("content type 'text/plain' is not supported; send application/fhir+json").issues,
+        ),
+        "422": (
+            "JSON that is not an acceptable Bundle, or invalid resources; every problem is listed",
+            BundleInvalid([Issue("required", "Bundle has no Patient resource", ("Bundle.entry",))]).issues,
+        ),
+        "500": (
+            "Unexpected internal error; the X-Request-Id response header identifies it in the logs",
+            [Issue("exception", "internal error; the request id is in the response headers")],
+        ),
+        "503": ("Request exceeded the time limit", [Issue("timeout", "request took too long; try again")]),
     }
-    outcome = {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}
+    patient = {"id": "p1", "age": 54, "ageRange": [54, 54], "sex": "male", "deceased": None}
+    missing = ["albumin within 30 days (for Child-Pugh score)", "inr within 30 days (for Child-Pugh score)"]
+    # One trial, two criteria: the answer to the request example (a 54-year-old man with one
+    # bilirubin) for NCT05227846, trimmed to its age and Child-Pugh criteria.
+    success_examples: dict[str, dict[str, Any]] = {
+        "health": {"status": "ok", "catalogVersion": "2026.11.22", "trials": 5},
+        "matchPatient": {
+            "asOf": "2026-11-22",
+            "catalogVersion": "2026.11.22",
+            "patient": patient,
+            "scores": {
+                "child_pugh": {
+                    "value": None,
+                    "inputs": [
+                        {
+                            "name": "total bilirubin",
+                            "value": 2.5,
+                            "unit": "mg/dL",
+                            "date": "2026-11-10",
+                            "reference": "Observation/o1",
+                        }
+                    ],
+                    "missing": ["albumin within 30 days", "inr within 30 days"],
+                    "detail": {},
+                    "flags": [],
+                }
+            },
+            "results": [
+                {
+                    "rank": 1,
+                    "trial": {
+                        "id": "NCT05227846",
+                        "title": "Human Umbilical Cord-derived Mesenchymal Stem Cells for Decompensated Cirrhosis "
+                        "(MSC-DLC-1)",
+                        "phase": "Phase 1",
+                        "sponsor": "Beijing 302 Hospital",
+                        "url": "https://clinicaltrials.gov/study/NCT05227846",
+                    },
+                    "status": "possibly_eligible",
+                    "score": 1.0,
+                    "exclusionReasons": [],
+                    "missingData": missing,
+                    "toReview": [],
+                    "criteria": [
+                        {
+                            "id": "inc-2",
+                            "parentId": None,
+                            "type": "inclusion",
+                            "text": "Aged 18 to 75 years (including 18 and 75 years), male or female;",
+                            "outcome": "pass",
+                            "reason": "age 54 on 2026-11-22, between 18 and 75 years",
+                            "evidence": [],
+                            "missing": [],
+                            "interpretation": "Age in completed years on the as-of date, both bounds inclusive "
+                            "as the text says.",
+                        },
+                        {
+                            "id": "inc-4",
+                            "parentId": None,
+                            "type": "inclusion",
+                            "text": "Child-Turcotte-Pugh (CTP) score 7 to 12 points.",
+                            "outcome": "unknown",
+                            "reason": "Child-Pugh score cannot be computed: needs albumin within 30 days, "
+                            "inr within 30 days; criterion needs Child-Pugh score between 7 and 12",
+                            "evidence": [],
+                            "missing": missing,
+                            "interpretation": None,
+                        },
+                    ],
+                }
+            ],
+            "warnings": [],
+        },
+    }
     for path, methods in schema.get("paths", {}).items():
         for operation in methods.values():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
-            for code, text in errors.items():
+            example = success_examples.get(operation.get("operationId", ""))
+            if example is not None:
+                responses["200"]["content"]["application/json"]["example"] = example
+            has_body = "requestBody" in operation
+            has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
+            for code, (text, issues) in errors.items():
+                if code == "400" and not (has_body or has_query):
+                    continue
+                if code == "401" and path in OPEN_PATHS:
+                    continue
                 if code == "404" and "{" not in path:
                     continue
-                if code in ("413", "415", "422") and "requestBody" not in operation:
+                if code in ("413", "415", "422") and not has_body:
                     continue
-                if code == "401" and path == "/health":
-                    continue
-                responses[code] = {"description": text, "content": outcome}
+                responses[code] = {
+                    "description": text,
+                    "content": {
+                        FHIR_JSON: {
+                            "schema": {"$ref": "#/components/schemas/OperationOutcome"},
+                            "example": operation_outcome(issues),
+                        }
+                    },
+                }
     app.openapi_schema = schema
     return schema
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from service.criteria import Catalog, ConditionNode, walk_trial
+from service.criteria import Catalog, ConditionNode, Lab, LabPositive, LabUln, walk_trial
 from service.evaluate import Evaluator, evaluate_trial
 from service.facts import FactBuilder, PatientFacts, ScoreMatchers, compute_scores
 from service.intake import ReadFilter, read_bundle
@@ -45,10 +45,21 @@ def compile_catalog(catalog: Catalog) -> Compiled:
     builder = FactBuilder(catalog.analytes, catalog.units)
     finding_codes: set[tuple[str, str]] = set()
     used: set[str] = set(dict(catalog.meta.score_inputs).values())
+    windows = {name: analyte.lookback_days for name, analyte in catalog.analytes.analytes.items()}
     for trial in catalog.trials.values():
         for _, node in walk_trial(trial):
             if isinstance(node, ConditionNode):
                 used.add(node.condition.valueset)
+            test = node.lab if isinstance(node, Lab) else None
+            test = node.lab_uln if isinstance(node, LabUln) else test
+            test = node.lab_positive if isinstance(node, LabPositive) else test
+            if test is not None and test.within_days is not None:
+                windows[test.analyte] = max(windows[test.analyte], test.within_days)
+    observation_windows = {
+        (code.system, code.code): windows[name]
+        for name, analyte in catalog.analytes.analytes.items()
+        for code in analyte.codes
+    }
     for vs_id in used:
         finding_codes.update(catalog.valuesets[vs_id].codes)
     inputs = catalog.meta.score_inputs
@@ -60,13 +71,13 @@ def compile_catalog(catalog: Catalog) -> Compiled:
         dialysis=catalog.valuesets[inputs.dialysis],
     )
     lookback = {name: a.lookback_days for name, a in catalog.analytes.analytes.items()}
-    return Compiled(ReadFilter(builder.observation_codes, frozenset(finding_codes)), builder, matchers, lookback)
+    return Compiled(ReadFilter(observation_windows, frozenset(finding_codes)), builder, matchers, lookback)
 
 
 def read_facts(document: object, catalog: Catalog, as_of: dt.date, max_entries: int = 100_000) -> PatientFacts:
     """Read a parsed Bundle into the patient's facts and scores on the as-of date."""
     compiled = compile_catalog(catalog)
-    intake = read_bundle(document, compiled.read_filter, max_entries)
+    intake = read_bundle(document, compiled.read_filter, max_entries, as_of)
     facts = compiled.builder.build(intake)
     facts.scores = compute_scores(facts, as_of, compiled.score_matchers, compiled.lookback, catalog.meta.meld3_cap)
     return facts

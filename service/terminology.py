@@ -188,6 +188,13 @@ class CodeMatcher:
         return None
 
 
+def _by_system(entries: Iterable[PrefixEntry]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for entry in entries:
+        grouped.setdefault(entry.system, []).append(normalise_code(entry.system, entry.prefix))
+    return {system: tuple(prefixes) for system, prefixes in grouped.items()}
+
+
 _SYSTEM_NAMES = {
     "http://snomed.info/sct": "SNOMED",
     "http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM",

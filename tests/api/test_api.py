@@ -48,7 +48,11 @@ def test_match_returns_every_trial_ranked(client: TestClient, baseline_bytes: by
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["asOf"] == "2026-11-22" and body["patient"] == {
-        "id": "baseline", "age": 54, "ageRange": [54, 54], "sex": "male", "deceased": None,
+        "id": "baseline",
+        "age": 54,
+        "ageRange": [54, 54],
+        "sex": "male",
+        "deceased": None,
     }
     assert [r["rank"] for r in body["results"]] == [1, 2, 3, 4, 5]
     order = {"eligible": 0, "possibly_eligible": 1, "ineligible": 2}
@@ -71,7 +75,9 @@ def test_match_is_byte_for_byte_deterministic(client: TestClient, baseline_bytes
 
 def test_trial_filter(client: TestClient, baseline_bytes: bytes) -> None:
     """Repeated trial= parameters restrict the answer; an unknown id is a 400."""
-    response = client.post("/match?asOf=2026-11-22&trial=NCT05227846&trial=NCT01728727", content=baseline_bytes, headers=FHIR)
+    response = client.post(
+        "/match?asOf=2026-11-22&trial=NCT05227846&trial=NCT01728727", content=baseline_bytes, headers=FHIR
+    )
     assert sorted(r["trial"]["id"] for r in response.json()["results"]) == ["NCT01728727", "NCT05227846"]
     _outcome(client.post("/match?trial=NCT1", content=baseline_bytes, headers=FHIR), 400)
 
@@ -140,9 +146,13 @@ def test_thousand_entry_bundle(client: TestClient) -> None:
     resources: list[dict[str, Any]] = [patient()]
     for i in range(999):
         if i % 3 == 0:
-            resources.append(quantity_obs(f"o{i}", "1975-2", 1.0 + (i % 7) / 10, "mg/dL", day=f"2026-{1 + i % 11:02d}-10"))
+            resources.append(
+                quantity_obs(f"o{i}", "1975-2", 1.0 + (i % 7) / 10, "mg/dL", day=f"2026-11-{1 + i % 21:02d}")
+            )
         else:
-            resources.append({"resourceType": "Encounter", "id": f"e{i}", "status": "finished", "class": {"code": "AMB"}})
+            resources.append(
+                {"resourceType": "Encounter", "id": f"e{i}", "status": "finished", "class": {"code": "AMB"}}
+            )
     payload = json.dumps(bundle(*resources)).encode()
     response = client.post("/facts?asOf=2026-11-22", content=payload, headers=FHIR)
     assert response.status_code == 200, response.text[:500]

@@ -99,13 +99,13 @@ def test_latest_value_wins_and_window_applies(catalog: Catalog) -> None:
     """latest() returns the newest value inside the window, ignoring older or future ones."""
     facts = facts_of(
         catalog,
-        quantity_obs("old", "1975-2", 12.0, "mg/dL", day="2026-10-01"),
+        quantity_obs("old", "1975-2", 12.0, "mg/dL", day="2026-11-01"),
         quantity_obs("new", "1975-2", 1.0, "mg/dL", day="2026-11-20"),
         quantity_obs("future", "1975-2", 5.0, "mg/dL", day="2026-12-01"),
     )
     latest = facts.latest("bilirubin_total", AS_OF, 30)
     assert latest is not None and latest.reference == "Observation/new"
-    assert facts.latest("bilirubin_total", dt.date(2026, 11, 19), 60).reference == "Observation/old"  # type: ignore[union-attr]
+    assert facts.latest("bilirubin_total", dt.date(2026, 11, 19), 30).reference == "Observation/old"  # type: ignore[union-attr]
     assert facts.latest("bilirubin_total", dt.date(2026, 12, 31), 10) is None
 
 
@@ -323,3 +323,12 @@ def test_loinc_codes_are_exact_per_analyte(catalog: Catalog) -> None:
     facts = facts_of(catalog, quantity_obs("g", "2345-7", 200, "mg/dL"))
     assert "glucose_fasting" not in facts.labs
     assert LOINC  # the builders' system constant is the one the table uses
+
+
+def test_values_outside_every_look_back_are_passed_over(catalog: Catalog) -> None:
+    """A value older than the longest window any criterion reads is not validated and is counted."""
+    stale = quantity_obs("stale", "1975-2", 2.0, "mg/dL", day="2020-01-01")
+    stale["valueQuantity"]["value"] = "not a number"  # never validated, so never an error
+    facts = facts_of(catalog, stale, quantity_obs("future", "1975-2", 2.0, "mg/dL", day="2027-01-01"))
+    assert "bilirubin_total" not in facts.labs
+    assert "passed over 2 Observation (outside every look-back window) entries" in facts.warnings
