@@ -76,9 +76,14 @@ class LabUlnTest(_Strict):
 
 
 class LabPositiveTest(_Strict):
-    """Whether the latest qualitative result (or a quantity's detection) is positive/detected."""
+    """Whether the latest qualitative result (or a quantity's detection) is positive/detected.
+
+    ``or_analytes`` names further analytes that answer the same question (an hCG test and a
+    pregnancy-status observation): the newest result among them all decides.
+    """
 
     analyte: str
+    or_analytes: tuple[str, ...] = ()
     within_days: int | None = Field(default=None, gt=0)
 
 
@@ -129,7 +134,8 @@ class DurationTest(_Strict):
 
 
 class AllergyTest(_Strict):
-    """Allergies: a severe reaction or high criticality, or at least ``min_count`` of categories."""
+    """At least ``min_count`` allergies (current or past), restricted to ``categories`` if given
+    and to severe ones (a severe reaction or high criticality) if ``severe``."""
 
     severe: bool = False
     categories: tuple[Literal["food", "medication", "environment", "biologic"], ...] = ()
@@ -416,6 +422,9 @@ def _check_trial(
             test = getattr(node, key, None)
             if test is None:
                 continue
+            for other in getattr(test, "or_analytes", ()):
+                if other not in analytes.analytes:
+                    problems.append(f"{where}.{key}.or_analytes: unknown analyte '{other}'")
             analyte = analytes.analytes.get(test.analyte)
             if analyte is None:
                 problems.append(f"{where}.{key}.analyte: unknown analyte '{test.analyte}'")

@@ -315,22 +315,31 @@ class Evaluator:
 
     def _lab_positive(self, node: LabPositive) -> NodeResult:
         test = node.lab_positive
-        analyte = self.catalog.analytes.analytes[test.analyte]
-        days = test.within_days or analyte.lookback_days
-        earliest = self.as_of - dt.timedelta(days=days)
-        for value in self.facts.labs.get(test.analyte, ()):
-            if earliest <= value.effective <= self.as_of and value.positive is not None:
-                word = "positive/detected" if value.positive else "negative/not detected"
-                reason = f"{analyte.display} {value.original} on {value.effective}: {word}"
-                if value.original.endswith(")"):
-                    reason = f"{analyte.display} {value.original} on {value.effective}"
-                evidence = [Evidence(value.reference, f"{value.code}: {value.original} on {value.effective}")]
-                return NodeResult(Truth.of(value.positive), [reason], evidence)
-        return NodeResult(
-            Truth.UNKNOWN,
-            [f"no {analyte.display} result within {days} days before {self.as_of}"],
-            missing=[f"{analyte.display} within {days} days"],
-        )
+        names = (test.analyte, *test.or_analytes)
+        candidates: list[LabValue] = []
+        windows = []
+        for name in names:
+            analyte = self.catalog.analytes.analytes[name]
+            days = test.within_days or analyte.lookback_days
+            windows.append(f"{analyte.display} within {days} days")
+            earliest = self.as_of - dt.timedelta(days=days)
+            candidates.extend(
+                v for v in self.facts.labs.get(name, ()) if earliest <= v.effective <= self.as_of and v.positive is not None
+            )
+        if not candidates:
+            return NodeResult(
+                Truth.UNKNOWN,
+                [f"no result before {self.as_of}: needs {' or '.join(windows)}"],
+                missing=[" or ".join(windows)],
+            )
+        value = max(candidates, key=lambda v: (v.effective, v.reference))
+        display = self.catalog.analytes.analytes[value.analyte].display
+        word = "positive/detected" if value.positive else "negative/not detected"
+        reason = f"{display} {value.original} on {value.effective}"
+        if not value.original.endswith(")"):
+            reason += f": {word}"
+        evidence = [Evidence(value.reference, f"{value.code}: {value.original} on {value.effective}")]
+        return NodeResult(Truth.of(value.positive), [reason], evidence)
 
     def _score(self, node: Score) -> NodeResult:
         test = node.score
@@ -412,7 +421,7 @@ class Evaluator:
             elif timing is None:
                 maybe.append((record, label, "date or status unknown"))
             else:
-                hits.append((record, label))
+                hits.append((record, f"{label}, {record.verification}" if record.uncertain else label))
         if len(hits) >= test.min_count:
             reasons = [f"{title}: {label}{_dates(record)}" for record, label in hits[:3]]
             if len(hits) > 3:
@@ -474,26 +483,27 @@ class Evaluator:
 
     def _allergy(self, node: Allergy) -> NodeResult:
         test = node.allergy
-        allergies = self.facts.allergies
-        if test.severe:
-            severe = [a for a in allergies if a.severity == "severe" or a.criticality == "high"]
-            if severe:
-                reasons = [
-                    f"{a.display}: severity {a.severity or '-'}, criticality {a.criticality or '-'}" for a in severe
-                ]
-                return NodeResult(Truth.TRUE, reasons, [Evidence(a.reference, a.display) for a in severe])
-            return NodeResult(
-                Truth.FALSE, [f"no record of a severe or high-criticality allergy ({len(allergies)} allergy records)"]
-            )
-        chosen = [a for a in allergies if not test.categories or set(a.categories) & set(test.categories)]
+        chosen = [
+            a
+            for a in self.facts.allergies
+            if (not test.categories or set(a.categories) & set(test.categories))
+            and (not test.severe or a.severity == "severe" or a.criticality == "high")
+        ]
         kinds = " or ".join(test.categories) or "any"
+        what = f"{'severe or high-criticality ' if test.severe else ''}{kinds} allerg"
         if len(chosen) >= test.min_count:
-            return NodeResult(
-                Truth.TRUE,
-                [f"{len(chosen)} {kinds} allergies on record: {', '.join(a.display for a in chosen[:5])}"],
-                [Evidence(a.reference, a.display) for a in chosen],
+            shown = ", ".join(
+                f"{a.display} (severity {a.severity or '-'}, criticality {a.criticality or '-'}, {a.status or 'status -'})"
+                for a in chosen[:5]
             )
-        return NodeResult(Truth.FALSE, [f"{len(chosen)} {kinds} allergies on record (fewer than {test.min_count})"])
+            return NodeResult(Truth.TRUE, [f"{len(chosen)} {what}{'y' if len(chosen) == 1 else 'ies'}: {shown}"],
+                              [Evidence(a.reference, a.display) for a in chosen])
+        need = f" (needs {test.min_count})" if test.min_count > 1 else ""
+        return NodeResult(
+            Truth.FALSE,
+            [f"{'no record of a' if not chosen else len(chosen)} {what}{'y' if not chosen else 'ies'}{need}; "
+             f"{len(self.facts.allergies)} allergy records in all"],
+        )
 
     # -- criteria ----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ Which values count (documented in the README):
   provisional and differential are kept and marked uncertain.
 - Medication statuses entered-in-error, not-taken, not-done, cancelled and draft never count;
   nor do Procedure statuses not-done and entered-in-error; nor refuted or entered-in-error
-  allergies.
+  allergies. Inactive and resolved allergies are kept: criteria ask for a history of allergy.
 """
 
 from __future__ import annotations
@@ -151,6 +151,7 @@ class AllergyRecord:
     severity: str | None
     categories: tuple[str, ...]
     reference: str
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -655,8 +656,6 @@ class FactBuilder:
         allergy = read.resource
         if _code_of(allergy.verificationStatus) in RETRACTED_ALLERGY:
             return None
-        if _code_of(allergy.clinicalStatus) in ("inactive", "resolved"):
-            return None
         severities = [str(r.severity) for r in allergy.reaction or () if r.severity]
         order = {"mild": 0, "moderate": 1, "severe": 2}
         worst = max(severities, key=lambda s: order.get(s, -1)) if severities else None
@@ -667,6 +666,7 @@ class FactBuilder:
             severity=worst,
             categories=tuple(str(c) for c in allergy.category or ()),
             reference=read.reference,
+            status=_code_of(allergy.clinicalStatus),
         )
 
 

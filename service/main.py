@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import __doc__ as package_doc
 from service.api import FHIR_JSON, router
+from service.cds import router as cds_router
 from service.criteria import load_catalog
 from service.errors import ClientError, Issue, NotFound, Unauthorized
 from service.settings import Settings, get_settings
@@ -329,9 +330,16 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for operation in methods.values():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
-            example = success_examples.get(operation.get("operationId", ""))
-            if example is not None:
-                responses["200"]["content"]["application/json"]["example"] = example
+            success = responses.get("200", {}).get("content", {})
+            if "application/json" in success:
+                # openapi-python-client parses a response by its first media type, and in the
+                # key-sorted spec application/fhir+json sorts first: a generated client would read
+                # the default JSON answer as a FHIR Bundle and fail. The FHIR answer chosen by the
+                # Accept header stays documented in the response description.
+                success.pop(FHIR_JSON, None)
+                example = success_examples.get(operation.get("operationId", ""))
+                if example is not None:
+                    success["application/json"]["example"] = example
             has_body = "requestBody" in operation
             has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
             for code, (text, issues) in errors.items():
@@ -370,6 +378,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = catalog
     app.state.settings = settings
     app.include_router(router)
+    app.include_router(cds_router)
 
     @app.exception_handler(ClientError)
     async def client_error(_: Request, error: ClientError) -> Response:

@@ -121,6 +121,7 @@ class RecordOut(Model):
 
 class AllergyOut(Model):
     display: str
+    status: str | None
     codes: list[str]
     criticality: str | None
     severity: str | None
@@ -269,6 +270,7 @@ def facts_out(facts: PatientFacts, as_of: dt.date, catalog_version: str) -> Fact
         allergies=[
             AllergyOut(
                 display=a.display,
+                status=a.status,
                 codes=_codes(a),
                 criticality=a.criticality,
                 severity=a.severity,

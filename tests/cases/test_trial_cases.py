@@ -35,16 +35,23 @@ def build_bundle(base: str, case: dict[str, Any]) -> dict[str, Any]:
     bundle = copy.deepcopy(_base(base))
     removed = set(case.get("remove", ()))
     entries = []
+    # A resource added with the Type/id of a removed one replaces it and keeps its fullUrl, so
+    # references to it (the base's subjects point at the Patient's urn:uuid) still resolve.
+    kept_urls: dict[str, str] = {}
     for entry in bundle["entry"]:
         resource = entry["resource"]
-        if f"{resource['resourceType']}/{resource.get('id')}" not in removed:
+        key = f"{resource['resourceType']}/{resource.get('id')}"
+        if key not in removed:
             entries.append(entry)
+        elif "fullUrl" in entry:
+            kept_urls[key] = entry["fullUrl"]
     found = {f"{e['resource']['resourceType']}/{e['resource'].get('id')}" for e in bundle["entry"]}
     missing = removed - found
     assert not missing, f"case removes resources the base does not have: {sorted(missing)}"
     for index, resource in enumerate(case.get("add", ())):
         rid = resource.get("id", f"added-{index}")
-        entries.append({"fullUrl": f"urn:uuid:case-{resource['resourceType'].lower()}-{rid}", "resource": resource})
+        url = kept_urls.get(f"{resource['resourceType']}/{rid}", f"urn:uuid:case-{resource['resourceType'].lower()}-{rid}")
+        entries.append({"fullUrl": url, "resource": resource})
     bundle["entry"] = entries
     return bundle
 

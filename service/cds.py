@@ -1,0 +1,619 @@
+"""CDS Hooks: a ``patient-view`` service that shows the trials a patient may join as cards.
+
+Follows the HL7 CDS Hooks specification (https://cds-hooks.hl7.org/, source
+github.com/HL7/cds-hooks ``input/pagecontent/index.md``): discovery at ``GET /cds-services``,
+calls at ``POST /cds-services/{id}``, cards with ``summary`` (< 140 characters), ``indicator``,
+``detail`` (GitHub-flavoured Markdown), ``source`` and ``links``.
+
+Discovery: the prefetch templates are derived from the catalogue, so the client sends exactly
+the records the criteria read. Observations are filtered to the LOINC codes of the analytes
+that lab nodes and scores use, and (key ``findings``) to the coded values of the condition value
+sets, which is what intake reads as findings. Conditions and procedures are filtered to their
+value sets' codes only when every value set involved is a list of exact codes; ICD category
+prefixes and ingredient names cannot be written as search tokens, and a filter that left out
+``C22.0`` under the prefix ``C22`` would make "no record of liver cancer" wrong, so such a type
+is fetched unfiltered. Medication resources are always fetched unfiltered (ATC prefixes,
+ingredient names, and the ``code`` parameter does not see ``medicationReference``), with the
+referenced Medication resources included.
+
+Calls, and the choices the spec leaves to a service:
+
+- The service never calls the FHIR server: it reads prefetch only. ``fhirServer`` and
+  ``fhirAuthorization`` are accepted and ignored; the token is never stored or logged.
+- No ``patient`` prefetch (no prefetch at all, an empty one, or ``null``): 412 Precondition
+  Failed with an OperationOutcome. The spec says a service that cannot obtain required data
+  from prefetch or the FHIR server SHALL answer 412, and SHOULD include an OperationOutcome.
+- A key whose value is ``null`` means "no data" (spec); a key that is absent, an
+  OperationOutcome, a Bundle with a ``next`` link (the service does not page) or with an error
+  OperationOutcome entry is "not provided". Missing labs are then unknown, as usual; but the
+  engine reads a missing Condition, Procedure, medication or allergy as "no record", so while
+  any of those keys is not provided no card says eligible: such trials are shown as possibly
+  eligible and the card names the keys. The response's ``extension`` lists them too.
+- Indicator: ``info`` for eligible (an opportunity, nothing to correct) and ``warning`` for
+  possibly eligible (data must be collected before referral). ``critical`` is never used: a
+  trial is not an urgent safety matter. Ineligible trials get no card.
+- Errors are OperationOutcomes: body not JSON 400, unknown service id 404, a request that is
+  not a patient-view hook request for this service (or whose prefetch content is not valid
+  FHIR, located by prefetch key) 422, missing patient 412.
+- Response ``extension`` (the spec reserves that name; reverse-domain keys): ``invalid.trialmatch.asOf``,
+  ``.catalogVersion``, ``.trialsEvaluated``, and when they apply ``.notProvided``,
+  ``.ignoredKeys``, ``.message``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, parse_as_of, read_body
+from service.criteria import (
+    Allergy,
+    Catalog,
+    ConditionNode,
+    Lab,
+    LabPositive,
+    LabUln,
+    MedicationDuration,
+    MedicationNode,
+    ProcedureNode,
+    Score,
+    walk_trial,
+)
+from service.errors import BundleInvalid, ClientError, Issue, NotFound
+from service.logic import Outcome
+from service.pipeline import MatchReport, match
+from service.rank import Status, TrialMatch
+from service.schemas import Model
+from service.terminology import CodeMatcher
+
+router = APIRouter()
+
+SERVICE_ID = "trialmatch-patient-view"
+HOOK = "patient-view"
+PATIENT = "{{context.patientId}}"
+EXTENSION = "invalid.trialmatch."
+SUMMARY_LIMIT = 139
+# Analytes the scores read (service/facts.py compute_scores): Child-Pugh, MELD variants, BMI.
+SCORE_ANALYTES = ("bilirubin_total", "albumin", "inr", "creatinine", "sodium", "bmi", "weight", "height")
+# ICD-10 codes are compared without their dot (terminology.normalise_code) but stored with it.
+DOTTED_ICD = frozenset({"http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10"})
+_CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://trialmatch.invalid/cds-hooks/card")
+
+
+class HookInvalid(ClientError):
+    """422: JSON that is not a patient-view hook request this service can read."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__(issues, 422)
+
+
+class PrefetchMissing(ClientError):
+    """412: data the service needs is not in prefetch, and the service never fetches it itself."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([Issue("required", message, ("prefetch.patient",))], 412)
+
+
+# -- wire models -----------------------------------------------------------------------------
+
+
+class _Incoming(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True)
+
+
+class HookContext(_Incoming):
+    """The patient-view context: the user and the patient whose chart is open."""
+
+    user_id: str | None = None
+    patient_id: str = Field(min_length=1)
+    encounter_id: str | None = None
+
+
+class HookRequest(_Incoming):
+    """A CDS Hooks request; only prefetch is read, ``fhirServer`` and ``fhirAuthorization`` are ignored."""
+
+    hook: str
+    hook_instance: str = Field(min_length=1)
+    fhir_server: str | None = None
+    fhir_authorization: dict[str, Any] | None = Field(default=None, repr=False)
+    context: HookContext
+    prefetch: dict[str, dict[str, Any] | None] | None = None
+
+
+class CdsService(Model):
+    hook: str
+    id: str
+    title: str
+    description: str
+    prefetch: dict[str, str]
+    usage_requirements: str
+
+
+class Discovery(Model):
+    services: list[CdsService]
+
+
+class CardSource(Model):
+    label: str
+
+
+class CardLink(Model):
+    label: str
+    url: str
+    type: Literal["absolute", "smart"]
+
+
+class Card(Model):
+    uuid: str
+    summary: str = Field(max_length=SUMMARY_LIMIT)
+    detail: str
+    indicator: Literal["info", "warning", "critical"]
+    source: CardSource
+    links: list[CardLink]
+
+
+class CdsResponse(Model):
+    cards: list[Card]
+    extension: dict[str, Any] | None = Field(
+        default=None, description="trialmatch additions under reverse-domain keys (invalid.trialmatch.*)."
+    )
+
+
+# -- prefetch templates ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    """One prefetch key: its FHIR query and how the engine reads an absent record of its kind."""
+
+    key: str
+    query: str
+    closed_world: bool
+    filtered: bool
+
+
+def _escape(value: str) -> str:
+    # FHIR search escapes \ , | and $ inside a token value.
+    return re.sub(r"([\\,|$])", r"\\\1", value)
+
+
+def _wire_code(system: str, code: str) -> str:
+    if system in DOTTED_ICD and len(code) > 3 and "." not in code:
+        return f"{code[:3]}.{code[3:]}"
+    return code
+
+
+def _tokens(codes: Iterable[tuple[str, str]]) -> str:
+    pairs = sorted({(system, _wire_code(system, code)) for system, code in codes})
+    return ",".join(f"{_escape(system)}|{_escape(code)}" for system, code in pairs)
+
+
+def _exact_only(matcher: CodeMatcher) -> bool:
+    # CodeMatcher keeps its prefixes and names private (a public flag there would be cleaner).
+    # When they cannot be seen, answer False: an unfiltered query is safe, a narrow one is not.
+    prefixes = getattr(matcher, "_prefixes", None)
+    names = getattr(matcher, "_names", None)
+    if prefixes is None or names is None:
+        return False
+    return not prefixes and not names
+
+
+def _search(resource_type: str, param: str | None = None, codes: Iterable[tuple[str, str]] = ()) -> str:
+    query = f"{resource_type}?patient={PATIENT}"
+    tokens = _tokens(codes)
+    if param is not None and tokens:
+        query += f"&{param}={tokens}"
+    return query
+
+
+@cache
+def templates(catalog: Catalog) -> tuple[Template, ...]:
+    """Return the prefetch templates for exactly the records and codes the catalogue's criteria read."""
+    analytes: set[str] = set()
+    conditions: set[str] = set()
+    procedures: set[str] = set()
+    medications: set[str] = set()
+    allergies = scores = False
+    for trial in catalog.trials.values():
+        for _, node in walk_trial(trial):
+            if isinstance(node, Lab):
+                analytes.add(node.lab.analyte)
+            elif isinstance(node, LabUln):
+                analytes.add(node.lab_uln.analyte)
+            elif isinstance(node, LabPositive):
+                analytes.add(node.lab_positive.analyte)
+            elif isinstance(node, Score):
+                scores = True
+            elif isinstance(node, ConditionNode):
+                conditions.add(node.condition.valueset)
+            elif isinstance(node, ProcedureNode):
+                procedures.add(node.procedure.valueset)
+            elif isinstance(node, MedicationNode):
+                medications.add(node.medication.valueset)
+            elif isinstance(node, MedicationDuration):
+                medications.add(node.medication_duration.valueset)
+            elif isinstance(node, Allergy):
+                allergies = True
+    if scores:
+        inputs = catalog.meta.score_inputs
+        analytes.update(a for a in SCORE_ANALYTES if a in catalog.analytes.analytes)
+        conditions.update((inputs.ascites, inputs.ascites_severe, inputs.encephalopathy, inputs.encephalopathy_coma))
+        procedures.add(inputs.dialysis)
+
+    found = [Template("patient", f"Patient/{PATIENT}", closed_world=False, filtered=False)]
+    table = catalog.analytes.analytes
+    lab_codes = {(c.system, c.code) for name in analytes for c in table[name].codes}
+    if lab_codes:
+        found.append(Template("observations", _search("Observation", "code", lab_codes), False, True))
+    condition_sets = [catalog.valuesets[v] for v in sorted(conditions)]
+    finding_codes = {code for vs in condition_sets for code in vs.codes}
+    if finding_codes:
+        found.append(Template("findings", _search("Observation", "value-concept", finding_codes), True, True))
+    for key, resource_type, used in (("conditions", "Condition", conditions), ("procedures", "Procedure", procedures)):
+        if not used:
+            continue
+        sets = [catalog.valuesets[v] for v in sorted(used)]
+        exact = all(_exact_only(vs) for vs in sets)
+        codes = {code for vs in sets for code in vs.codes} if exact else set()
+        found.append(Template(key, _search(resource_type, "code", codes), True, bool(codes)))
+    if medications:
+        for key, resource_type in (
+            ("medicationRequests", "MedicationRequest"),
+            ("medicationStatements", "MedicationStatement"),
+            ("medicationAdministrations", "MedicationAdministration"),
+        ):
+            query = f"{_search(resource_type)}&_include={resource_type}:medication"
+            found.append(Template(key, query, True, False))
+    if allergies:
+        found.append(Template("allergies", _search("AllergyIntolerance"), True, False))
+    return tuple(found)
+
+
+def service_description(catalog: Catalog) -> CdsService:
+    """Return the discovery entry of the patient-view service, with its derived prefetch."""
+    found = templates(catalog)
+    unfiltered = [t.key for t in found if t.key != "patient" and not t.filtered]
+    filtered = [t.key for t in found if t.filtered]
+    description = (
+        f"Lists the clinical trials of the trialmatch catalogue {catalog.version} ({len(catalog.trials)} trials) "
+        "the patient is eligible or possibly eligible for, one card per trial, with the reasons, the data "
+        "still needed and the criteria a person must confirm. It reads prefetched data only and never "
+        "queries the FHIR server. Prefetch filtered to the codes the criteria read: "
+        f"{', '.join(filtered) or 'none'}. Fetched without a code filter: {', '.join(unfiltered) or 'none'} "
+        "(their value sets hold ICD or ATC prefixes or ingredient names, which cannot be written as code "
+        "tokens, and medication searches by code miss medicationReference)."
+    )
+    closed = [t.key for t in found if t.closed_world]
+    usage = (
+        "Requires the 'patient' prefetch (412 Precondition Failed without it). Send every other key, with "
+        "null when there is no data: an absent, failed or paginated key counts as not provided. Without "
+        f"{', '.join(closed) or 'record keys'} a missing record would read as 'no record', so while any of "
+        "them is not provided no card says eligible."
+    )
+    prefetch = {t.key: t.query for t in found}
+    return CdsService(
+        hook=HOOK,
+        id=SERVICE_ID,
+        title="Clinical trial matching",
+        description=description,
+        prefetch=prefetch,
+        usage_requirements=usage,
+    )
+
+
+# -- request -> Bundle -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """The collection Bundle built from prefetch, and what prefetch did not provide."""
+
+    bundle: dict[str, Any]
+    origins: tuple[str, ...]
+    not_provided: tuple[str, ...]
+    ignored: tuple[str, ...]
+
+
+def parse_hook(document: object) -> HookRequest:
+    """Return the hook request, or raise HookInvalid naming every problem."""
+    if not isinstance(document, dict):
+        raise HookInvalid(
+            [Issue("structure", f"expected a CDS Hooks request object, got a JSON {type(document).__name__}")]
+        )
+    try:
+        request = HookRequest.model_validate(document)
+    except ValidationError as error:
+        issues = []
+        for detail in error.errors(include_input=False, include_url=False):
+            path = ".".join(str(part) for part in detail["loc"])
+            issues.append(Issue("structure", f"{path}: {detail['msg']}", (path,)))
+        raise HookInvalid(issues) from None
+    if request.hook != HOOK:
+        raise HookInvalid([Issue("value", f"this service answers the '{HOOK}' hook", ("hook",))])
+    return request
+
+
+def _failed(value: dict[str, Any]) -> bool:
+    issues = value.get("issue")
+    return isinstance(issues, list) and any(
+        isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in issues
+    )
+
+
+def _bundle_entries(key: str, value: dict[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
+    """Return (origin, entry) pairs of a prefetched Bundle, or None when it is incomplete."""
+    links = value.get("link")
+    if isinstance(links, list) and any(isinstance(link, dict) and link.get("relation") == "next" for link in links):
+        return None
+    entries = value.get("entry", [])
+    if not isinstance(entries, list):
+        raise HookInvalid([Issue("structure", f"prefetch.{key}.entry must be an array", (f"prefetch.{key}.entry",))])
+    kept: list[tuple[str, dict[str, Any]]] = []
+    for index, entry in enumerate(entries):
+        origin = f"prefetch.{key}.entry[{index}]"
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome":
+            if _failed(resource):
+                return None
+            continue
+        if isinstance(resource, dict) and resource.get("resourceType") == "Patient":
+            continue  # the patient comes from the 'patient' key only
+        kept.append((origin, entry))
+    return kept
+
+
+def _names(entry: dict[str, Any]) -> set[str]:
+    names = set()
+    full_url = entry.get("fullUrl")
+    if isinstance(full_url, str) and full_url:
+        names.add(full_url)
+    resource = entry.get("resource")
+    if isinstance(resource, dict) and isinstance(resource.get("id"), str):
+        names.add(f"{resource.get('resourceType')}/{resource['id']}")
+    return names
+
+
+def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
+    """Return a collection Bundle of the prefetched resources; raise when the patient is missing."""
+    prefetch = request.prefetch or {}
+    patient = prefetch.get("patient")
+    if patient is None or patient.get("resourceType") == "OperationOutcome":
+        raise PrefetchMissing(
+            "prefetch.patient is required and was not provided; this service reads prefetched data only "
+            "and never queries the FHIR server"
+        )
+    if patient.get("resourceType") != "Patient":
+        raise HookInvalid([Issue("value", "prefetch.patient must be a Patient resource", ("prefetch.patient",))])
+    patient_id = patient.get("id")
+    if patient_id is not None and patient_id != request.context.patient_id:
+        raise HookInvalid(
+            [Issue("business-rule", "prefetch.patient.id differs from context.patientId", ("prefetch.patient.id",))]
+        )
+    # The template reads Patient/{{context.patientId}}, so that is the Patient's id.
+    entries: list[dict[str, Any]] = [{"resource": {**patient, "id": request.context.patient_id}}]
+    origins = ["prefetch.patient"]
+    seen = {f"Patient/{request.context.patient_id}"}
+    not_provided: list[str] = []
+    for template in found[1:]:
+        if template.key not in prefetch:
+            not_provided.append(template.key)
+            continue
+        value = prefetch[template.key]
+        if value is None:
+            continue  # the client has no data for this key
+        kind = value.get("resourceType")
+        pairs: list[tuple[str, dict[str, Any]]] | None
+        if kind == "Bundle":
+            pairs = _bundle_entries(template.key, value)
+        elif kind == "OperationOutcome":
+            pairs = None  # the client could not run this query
+        else:
+            pairs = [(f"prefetch.{template.key}", {"resource": value})] if kind != "Patient" else []
+        if pairs is None:
+            not_provided.append(template.key)
+            continue
+        for origin, entry in pairs:
+            names = _names(entry)
+            if names & seen:
+                continue  # the same resource reached through two keys counts once
+            seen |= names
+            entries.append(entry)
+            origins.append(origin)
+    advertised = {t.key for t in found}
+    ignored = tuple(sorted(k for k in prefetch if k not in advertised))
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    return Assembled(bundle, tuple(origins), tuple(not_provided), ignored)
+
+
+def relocate(issues: list[Issue], origins: tuple[str, ...]) -> list[Issue]:
+    """Return intake issues with ``Bundle.entry[i]`` rewritten to the prefetch key the entry came from."""
+
+    def where(text: str) -> str:
+        def swap(found: re.Match[str]) -> str:
+            index = int(found.group(1))
+            return origins[index] if index < len(origins) else found.group(0)
+
+        return re.sub(r"Bundle\.entry\[(\d+)\]", swap, text)
+
+    return [Issue(i.code, where(i.diagnostics), tuple(where(e) for e in i.expression), i.severity) for i in issues]
+
+
+# -- report -> cards -------------------------------------------------------------------------
+
+
+def _md(text: str) -> str:
+    # Backslash-escape the ASCII punctuation GitHub-flavoured Markdown would act on.
+    return re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", " ".join(text.split()))
+
+
+def _summary(label: str, trial_id: str, title: str, notes: list[str]) -> str:
+    prefix = f"{label}: {trial_id} "
+    suffix = f" ({'; '.join(notes)})" if notes else ""
+    room = SUMMARY_LIMIT - len(prefix) - len(suffix)
+    if len(title) > room:
+        title = title[: max(room - 1, 0)].rstrip() + "…"
+    return (prefix + title + suffix)[:SUMMARY_LIMIT]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def card(match: TrialMatch, report: MatchReport, not_provided: list[str], hook_instance: str) -> Card:
+    """Return the card of one eligible or possibly eligible trial."""
+    trial = match.trial
+    shown = Status.POSSIBLY_ELIGIBLE if not_provided else match.status
+    label = "Eligible" if shown is Status.ELIGIBLE else "Possibly eligible"
+    notes: list[str] = []
+    if match.missing_data:
+        notes.append(f"{_plural(len(match.missing_data), 'data item')} needed")
+    if not_provided:
+        notes.append("some records not sent")
+    if shown is Status.ELIGIBLE and match.to_review:
+        notes.append(f"{len(match.to_review)} to review")
+    parents = {r.parent_id for r in match.criteria if r.parent_id is not None}
+    undecided = [r for r in match.criteria if r.id not in parents and r.outcome is Outcome.UNKNOWN]
+    lines = [
+        f"**{label}**: {_md(trial.title)} ({_md(trial.phase)}, sponsor {_md(trial.sponsor)}).",
+        "",
+        f"Score {match.score:.2f} (share of decidable criteria met); catalogue {_md(report.catalog_version)}, "
+        f"as of {report.as_of.isoformat()}.",
+    ]
+    if not_provided:
+        lines += [
+            "",
+            f"**Records not sent by the EHR**: {_md(', '.join(not_provided))}. The criteria read them as "
+            "'no record', so this trial is not shown as eligible until they are checked.",
+        ]
+    if shown is Status.ELIGIBLE:
+        lines += ["", "Every criterion that can be computed from the record is met."]
+    sections = (
+        ("Data needed", [_md(m) for m in match.missing_data]),
+        ("Undecided criteria", [f"{_md(r.id)} ({r.type}): {_md(r.reason)}" for r in undecided]),
+        ("To confirm by a person", [_md(item) for item in match.to_review]),
+    )
+    for heading, items in sections:
+        if items:
+            lines += ["", f"**{heading}**", *(f"- {item}" for item in items)]
+    return Card(
+        uuid=str(uuid.uuid5(_CARD_NAMESPACE, f"{hook_instance}/{trial.id}")),
+        summary=_summary(label, trial.id, " ".join(trial.title.split()), notes),
+        detail="\n".join(lines),
+        indicator="info" if shown is Status.ELIGIBLE else "warning",
+        source=CardSource(label=f"trialmatch catalogue {report.catalog_version}"),
+        links=[CardLink(label=f"{trial.id} in the trial registry", url=trial.url, type="absolute")],
+    )
+
+
+def cards_response(
+    report: MatchReport, assembled: Assembled, found: tuple[Template, ...], hook_instance: str
+) -> CdsResponse:
+    """Return one card per eligible or possibly eligible trial, best first, and the response extension."""
+    closed = {t.key for t in found if t.closed_world}
+    unsafe = [k for k in assembled.not_provided if k in closed]
+    cards = [card(m, report, unsafe, hook_instance) for m in report.results if m.status is not Status.INELIGIBLE]
+    extension: dict[str, Any] = {
+        EXTENSION + "asOf": report.as_of.isoformat(),
+        EXTENSION + "catalogVersion": report.catalog_version,
+        EXTENSION + "trialsEvaluated": len(report.results),
+    }
+    messages: list[str] = []
+    if assembled.not_provided:
+        extension[EXTENSION + "notProvided"] = list(assembled.not_provided)
+        messages.append(
+            f"Prefetch not provided (absent, failed or paginated): {', '.join(assembled.not_provided)}. "
+            "Missing labs are unknown; missing records read as 'no record', so no card says eligible."
+        )
+    if assembled.ignored:
+        extension[EXTENSION + "ignoredKeys"] = list(assembled.ignored)
+    if not cards:
+        messages.append(
+            f"No trial of catalogue {report.catalog_version} is eligible or possibly eligible "
+            f"({_plural(len(report.results), 'trial')} evaluated)."
+        )
+    if messages:
+        extension[EXTENSION + "message"] = " ".join(messages)
+    return CdsResponse(cards=cards, extension=extension)
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """Return a JSON Schema with its ``$defs`` references written in place (for an OpenAPI body)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    inlined: dict[str, Any] = walk(schema)
+    return inlined
+
+
+HOOK_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "A CDS Hooks patient-view request; prefetch holds the FHIR data (see discovery).",
+        "content": {"application/json": {"schema": _inline(HookRequest.model_json_schema(by_alias=True))}},
+    }
+}
+OUTCOME = {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}
+
+
+@router.get(
+    "/cds-services",
+    operation_id="cdsDiscovery",
+    response_model=Discovery,
+    response_model_exclude_none=True,
+    tags=["cds-hooks"],
+)
+def discovery(catalog: CatalogDep) -> Discovery:
+    """List the CDS Hooks services: one patient-view service whose prefetch the catalogue derives."""
+    return Discovery(services=[service_description(catalog)])
+
+
+@router.post(
+    "/cds-services/{service_id}",
+    operation_id="cdsPatientView",
+    response_model=CdsResponse,
+    response_model_exclude_none=True,
+    tags=["cds-hooks"],
+    openapi_extra=HOOK_BODY,
+    responses={
+        412: {
+            "description": "The 'patient' prefetch is missing; the service never queries the FHIR server",
+            "content": OUTCOME,
+        }
+    },
+)
+async def call_service(
+    service_id: str, request: Request, catalog: CatalogDep, settings: SettingsDep, as_of: AsOf = None
+) -> CdsResponse:
+    """Answer a patient-view hook with one card per trial the patient is eligible or possibly eligible for."""
+    if service_id != SERVICE_ID:
+        raise NotFound(f"no CDS service '{service_id[:40]}'; see GET /cds-services")
+    day: dt.date = parse_as_of(as_of)
+    hook = parse_hook(await read_body(request, settings))
+    found = templates(catalog)
+    assembled = assemble(hook, found)
+    try:
+        report = match(assembled.bundle, catalog, day, (), settings.max_entries)
+    except BundleInvalid as error:
+        raise HookInvalid(relocate(error.issues, assembled.origins)) from None
+    return cards_response(report, assembled, found, hook.hook_instance)
