@@ -455,7 +455,8 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", " ".join(text.split()))
 
 
-def _summary(label: str, trial_id: str, title: str, notes: list[str]) -> str:
+def summary_line(label: str, trial_id: str, title: str, notes: list[str]) -> str:
+    """Return a card summary under 140 characters, shortening the title with an ellipsis if needed."""
     prefix = f"{label}: {trial_id} "
     suffix = f" ({'; '.join(notes)})" if notes else ""
     room = SUMMARY_LIMIT - len(prefix) - len(suffix)
@@ -506,7 +507,7 @@ def card(match: TrialMatch, report: MatchReport, not_provided: list[str], hook_i
             lines += ["", f"**{heading}**", *(f"- {item}" for item in items)]
     return Card(
         uuid=str(uuid.uuid5(_CARD_NAMESPACE, f"{hook_instance}/{trial.id}")),
-        summary=_summary(label, trial.id, " ".join(trial.title.split()), notes),
+        summary=summary_line(label, trial.id, " ".join(trial.title.split()), notes),
         detail="\n".join(lines),
         indicator="info" if shown is Status.ELIGIBLE else "warning",
         source=CardSource(label=f"trialmatch catalogue {report.catalog_version}"),

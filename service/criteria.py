@@ -328,7 +328,7 @@ def _walk(node: Node, path: str) -> Iterator[tuple[str, Node]]:
         yield from _walk(node.not_, f"{path}.not")
 
 
-def _format_error(error: dict[str, Any]) -> str:
+def _format_error(error: Any) -> str:
     loc = ""
     for part in error["loc"]:
         loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))

@@ -253,7 +253,8 @@ class Evaluator:
             return NodeResult(
                 Truth.UNKNOWN,
                 [
-                    f"no {analyte.display} result within {days} days before {self.as_of}; needs {analyte.display} {wanted}"
+                    f"no {analyte.display} result within {days} days before {self.as_of}; "
+                    f"needs {analyte.display} {wanted}"
                 ],
                 missing=[need],
             )
@@ -324,7 +325,9 @@ class Evaluator:
             windows.append(f"{analyte.display} within {days} days")
             earliest = self.as_of - dt.timedelta(days=days)
             candidates.extend(
-                v for v in self.facts.labs.get(name, ()) if earliest <= v.effective <= self.as_of and v.positive is not None
+                v
+                for v in self.facts.labs.get(name, ())
+                if earliest <= v.effective <= self.as_of and v.positive is not None
             )
         if not candidates:
             return NodeResult(
@@ -359,7 +362,7 @@ class Evaluator:
         reason = f"{shown} {wanted}" if truth is Truth.TRUE else f"{shown}, not {wanted}"
         if result.flags:
             reason += f"; note: {'; '.join(result.flags)}"
-        evidence = []
+        evidence: list[Evidence] = []
         for score_input in result.inputs:
             if score_input.reference and all(e.reference != score_input.reference for e in evidence):
                 evidence.append(
@@ -476,7 +479,8 @@ class Evaluator:
         shortest = (self.as_of - start_span.end).days
         truth = compare_interval(shortest, False, longest, False, test.op, test.days)
         days = f"{shortest}" if shortest == longest else f"{shortest} to {longest}"
-        reason = f"{matcher.title}: {first[1]} since {_span_text(start_span)}, {days} days ({'' if truth is Truth.TRUE else 'not '}{wanted})"
+        verdict = wanted if truth is Truth.TRUE else f"not {wanted}"
+        reason = f"{matcher.title}: {first[1]} since {_span_text(start_span)}, {days} days ({verdict})"
         evidence = [Evidence(r.reference, r.display) for r, _ in current]
         missing = [f"exact start date of {matcher.title}"] if truth is Truth.UNKNOWN else []
         return NodeResult(truth, [reason], evidence, missing)
@@ -493,16 +497,22 @@ class Evaluator:
         what = f"{'severe or high-criticality ' if test.severe else ''}{kinds} allerg"
         if len(chosen) >= test.min_count:
             shown = ", ".join(
-                f"{a.display} (severity {a.severity or '-'}, criticality {a.criticality or '-'}, {a.status or 'status -'})"
+                f"{a.display} (severity {a.severity or '-'}, criticality {a.criticality or '-'}, "
+                f"{a.status or 'status -'})"
                 for a in chosen[:5]
             )
-            return NodeResult(Truth.TRUE, [f"{len(chosen)} {what}{'y' if len(chosen) == 1 else 'ies'}: {shown}"],
-                              [Evidence(a.reference, a.display) for a in chosen])
+            return NodeResult(
+                Truth.TRUE,
+                [f"{len(chosen)} {what}{'y' if len(chosen) == 1 else 'ies'}: {shown}"],
+                [Evidence(a.reference, a.display) for a in chosen],
+            )
         need = f" (needs {test.min_count})" if test.min_count > 1 else ""
         return NodeResult(
             Truth.FALSE,
-            [f"{'no record of a' if not chosen else len(chosen)} {what}{'y' if not chosen else 'ies'}{need}; "
-             f"{len(self.facts.allergies)} allergy records in all"],
+            [
+                f"{'no record of a' if not chosen else len(chosen)} {what}{'y' if not chosen else 'ies'}{need}; "
+                f"{len(self.facts.allergies)} allergy records in all"
+            ],
         )
 
     # -- criteria ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from service import scores as formulas
 from service.intake import Intake, Read, reference_key
 from service.terminology import Analyte, AnalyteTable, CodeMatcher, Coding, normalise_code
 from service.units import UnitTable
@@ -816,8 +817,6 @@ def compute_scores(
     A lab feeds a score when it is the latest counted value within the analyte's look-back
     (analytes.yaml lookback_days) before the as-of date; a censored value ('<', '>') does not.
     """
-    from service import scores as formulas
-
     labs = {
         name: _lab_input(facts, name, label, as_of, lookback[name])
         for name, label in (
@@ -831,9 +830,7 @@ def compute_scores(
 
     def missing(*names: str) -> tuple[str, ...]:
         return tuple(
-            f"{labs[n].name if labs[n] else n.replace('_total', '').replace('_', ' ')} within {lookback[n]} days"
-            for n in names
-            if labs[n] is None
+            f"{n.replace('_total', '').replace('_', ' ')} within {lookback[n]} days" for n in names if labs[n] is None
         )
 
     out: dict[str, ScoreResult] = {}
@@ -843,7 +840,7 @@ def compute_scores(
     clinical = [r for r in facts.conditions + facts.findings if is_current(r, as_of) and not r.uncertain]
     ascites_records = [r for r, _ in matching(clinical, matchers.ascites)]
     severe_ascites = [r for r, _ in matching(clinical, matchers.ascites_severe)]
-    ascites: str = "none"
+    ascites: formulas.AscitesGrade = "none"
     if severe_ascites or any(_severity(r) in ("moderate", "severe") for r in ascites_records):
         ascites = "moderate_severe"
     elif ascites_records:
@@ -854,7 +851,7 @@ def compute_scores(
         flags.append("no current ascites record, scored as none")
     he_records = [r for r, _ in matching(clinical, matchers.encephalopathy)]
     coma = [r for r, _ in matching(clinical, matchers.encephalopathy_coma)]
-    encephalopathy = "none"
+    encephalopathy: formulas.EncephalopathyGrade = "none"
     if coma or any(_severity(r) == "severe" for r in he_records):
         encephalopathy = "grade_3_4"
     elif he_records:
@@ -874,7 +871,7 @@ def compute_scores(
     cp_missing = missing("bilirubin_total", "albumin", "inr")
     bili, alb, inr = labs["bilirubin_total"], labs["albumin"], labs["inr"]
     if bili and alb and inr:
-        cp = formulas.child_pugh(float(bili.value), float(alb.value), float(inr.value), ascites, encephalopathy)  # type: ignore[arg-type]
+        cp = formulas.child_pugh(float(bili.value), float(alb.value), float(inr.value), ascites, encephalopathy)
         out["child_pugh"] = ScoreResult(
             "child_pugh",
             float(cp.total),
@@ -902,7 +899,7 @@ def compute_scores(
     cr, na = labs["creatinine"], labs["sodium"]
     meld_labs = (cr, bili, inr)
     if cr and bili and inr:
-        args = (float(cr.value), float(bili.value), float(inr.value))  # type: ignore[arg-type]
+        args = (float(cr.value), float(bili.value), float(inr.value))
         base = (cr, bili, inr, *dialysis_inputs)
         detail = (("dialysis", "yes" if dialysis else "no"),)
         out["meld"] = ScoreResult("meld", float(formulas.meld(*args, dialysis=dialysis)), base, (), detail)
@@ -912,7 +909,7 @@ def compute_scores(
                 float(formulas.meld_na(*args, float(na.value), dialysis=dialysis)),
                 (*base, na),
                 (),
-                detail,  # type: ignore[arg-type]
+                detail,
             )
         else:
             out["meld_na"] = ScoreResult("meld_na", None, base, missing("sodium"))
@@ -924,7 +921,7 @@ def compute_scores(
                 float(na.value),
                 float(alb.value),
                 dialysis=dialysis,
-                cap=meld3_cap,  # type: ignore[arg-type]
+                cap=meld3_cap,
             )
             out["meld_3"] = ScoreResult("meld_3", float(value), (*base, na, alb), (), detail)
         else:
@@ -946,12 +943,12 @@ def compute_scores(
             "bmi",
             formulas.round_half_up(float(bmi_obs.value), 1),
             (bmi_obs,),
-            (),  # type: ignore[arg-type]
+            (),
             (("from", "BMI observation"),),
         )
     elif weight is not None and height is not None:
-        value = formulas.bmi(float(weight.value), float(height.value))  # type: ignore[arg-type]
-        out["bmi"] = ScoreResult("bmi", value, (weight, height), (), (("from", "weight and height"),))
+        derived = formulas.bmi(float(weight.value), float(height.value))
+        out["bmi"] = ScoreResult("bmi", derived, (weight, height), (), (("from", "weight and height"),))
     else:
         need = tuple(
             f"{name} within {lookback[name]} days"

@@ -139,9 +139,8 @@ def _any_coding_in(concept: object, codes: frozenset[tuple[str, str]]) -> bool:
         if not isinstance(coding, Mapping):
             continue
         system, code = coding.get("system"), coding.get("code")
-        if isinstance(system, str) and isinstance(code, str):
-            if (system, normalise_code(system, code)) in codes:
-                return True
+        if isinstance(system, str) and isinstance(code, str) and (system, normalise_code(system, code)) in codes:
+            return True
     return False
 
 

@@ -100,7 +100,8 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as one text line."""
         request_id = getattr(record, "request_id", "-")
-        return f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} {record.levelname} {record.name} [{request_id}] {record.getMessage()}"
+        when = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+        return f"{when} {record.levelname} {record.name} [{request_id}] {record.getMessage()}"
 
 
 def configure_logging(settings: Settings) -> None:
@@ -229,29 +230,29 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     # Request validation errors become 400 OperationOutcomes, so FastAPI's 422 models are unused.
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
-    # Status -> (description, example issues). The examples are what the service really sends.
+    # Status -> (description, example issues) for the errors the shell and middleware send. The
+    # examples come from the very error classes the service raises. A route's own description
+    # or example of a status wins: it knows its case better (which id a 404 did not find).
     errors: dict[str, tuple[str, list[Issue]]] = {
         "400": (
             "Malformed body (not UTF-8 JSON) or query parameter",
             BadParameter("asOf '2026-02-30' is not a valid date (YYYY-MM-DD)", "asOf").issues,
         ),
         "401": ("API key missing or not accepted (only when keys are configured)", Unauthorized().issues),
-        "404": ("Unknown trial", NotFound("no trial 'NCT00000000' in the catalogue").issues),
+        "404": ("The id in the path names nothing the service has", []),
         "413": ("Body larger than the configured limit", PayloadTooLarge(10 * 1024 * 1024).issues),
         "415": (
             "Content type is not application/fhir+json or application/json",
             UnsupportedMediaType("content type 'text/plain' is not supported; send application/fhir+json").issues,
         ),
-        "422": (
-            "JSON that is not an acceptable Bundle, or invalid resources; every problem is listed",
-            BundleInvalid([Issue("required", "Bundle has no Patient resource", ("Bundle.entry",))]).issues,
-        ),
+        "422": ("JSON that is not an acceptable request, or invalid resources; every problem is listed", []),
         "500": (
             "Unexpected internal error; the X-Request-Id response header identifies it in the logs",
             [Issue("exception", "internal error; the request id is in the response headers")],
         ),
         "503": ("Request exceeded the time limit", [Issue("timeout", "request took too long; try again")]),
     }
+    bundle_invalid = BundleInvalid([Issue("required", "Bundle has no Patient resource", ("Bundle.entry",))]).issues
     patient = {"id": "p1", "age": 54, "ageRange": [54, 54], "sex": "male", "deceased": None}
     missing = ["albumin within 30 days (for Child-Pugh score)", "inr within 30 days (for Child-Pugh score)"]
     # One trial, two criteria: the answer to the request example (a 54-year-old man with one
@@ -342,6 +343,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     success["application/json"]["example"] = example
             has_body = "requestBody" in operation
             has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
+            takes_bundle = any(
+                media.get("schema") == {"$ref": "#/components/schemas/FhirBundle"}
+                for media in operation.get("requestBody", {}).get("content", {}).values()
+            )
             for code, (text, issues) in errors.items():
                 if code == "400" and not (has_body or has_query):
                     continue
@@ -351,15 +356,19 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     continue
                 if code in ("413", "415", "422") and not has_body:
                     continue
-                responses[code] = {
-                    "description": text,
-                    "content": {
-                        FHIR_JSON: {
-                            "schema": {"$ref": "#/components/schemas/OperationOutcome"},
-                            "example": operation_outcome(issues),
-                        }
-                    },
-                }
+                if code == "422" and takes_bundle:
+                    issues = bundle_invalid
+                declared = responses.get(code, {})
+                media = dict(declared.get("content", {}).get(FHIR_JSON, {}))
+                if issues and "example" not in media:
+                    media["example"] = operation_outcome(issues)
+                responses[code] = {"description": declared.get("description") or text, "content": {FHIR_JSON: media}}
+            for code, response in responses.items():
+                if code[0] in "45":
+                    # Every error, standard or declared by a route (412), is sent as an OperationOutcome.
+                    outcome = response.get("content", {}).get(FHIR_JSON, {})
+                    outcome["schema"] = {"$ref": "#/components/schemas/OperationOutcome"}
+                    response["content"] = {FHIR_JSON: outcome}
     app.openapi_schema = schema
     return schema
 

@@ -12,7 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from service.criteria import Catalog, ConditionNode, Lab, LabPositive, LabUln, walk_trial
+from service.criteria import (
+    Catalog,
+    ConditionNode,
+    Lab,
+    LabPositive,
+    LabPositiveTest,
+    LabTest,
+    LabUln,
+    LabUlnTest,
+    walk_trial,
+)
 from service.evaluate import Evaluator, evaluate_trial
 from service.facts import FactBuilder, PatientFacts, ScoreMatchers, compute_scores
 from service.intake import ReadFilter, read_bundle
@@ -50,11 +60,16 @@ def compile_catalog(catalog: Catalog) -> Compiled:
         for _, node in walk_trial(trial):
             if isinstance(node, ConditionNode):
                 used.add(node.condition.valueset)
-            test = node.lab if isinstance(node, Lab) else None
-            test = node.lab_uln if isinstance(node, LabUln) else test
-            test = node.lab_positive if isinstance(node, LabPositive) else test
+            test: LabTest | LabUlnTest | LabPositiveTest | None = None
+            if isinstance(node, Lab):
+                test = node.lab
+            elif isinstance(node, LabUln):
+                test = node.lab_uln
+            elif isinstance(node, LabPositive):
+                test = node.lab_positive
             if test is not None and test.within_days is not None:
-                windows[test.analyte] = max(windows[test.analyte], test.within_days)
+                for name in (test.analyte, *getattr(test, "or_analytes", ())):
+                    windows[name] = max(windows[name], test.within_days)
     observation_windows = {
         (code.system, code.code): windows[name]
         for name, analyte in catalog.analytes.analytes.items()

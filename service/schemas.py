@@ -293,7 +293,7 @@ def _criterion(result: CriterionResult) -> CriterionOut:
     return CriterionOut(
         id=result.id,
         parent_id=result.parent_id,
-        type=result.type,  # type: ignore[arg-type]
+        type=result.type,
         text=result.text,
         outcome=result.outcome.value,
         reason=result.reason,
@@ -379,7 +379,7 @@ def trial_detail(trial: Trial, catalog_version: str) -> TrialDetail:
             CriterionDefinition(
                 id=item.id,
                 parent_id=parent,
-                type=ctype,  # type: ignore[arg-type]
+                type=ctype,
                 text=item.text,
                 logic=readable(item.logic) if item.logic is not None else None,
                 review=item.review,

@@ -112,10 +112,7 @@ def meld_i(creatinine_mg_dl: float, bilirubin_mg_dl: float, inr: float, dialysis
     creatinine = _finite("creatinine_mg_dl", creatinine_mg_dl)
     bilirubin = _finite("bilirubin_mg_dl", bilirubin_mg_dl)
     inr_value = _finite("inr", inr)
-    if dialysis:
-        creatinine = _MELD_CREATININE_CAP_MG_DL
-    else:
-        creatinine = _clamp(creatinine, _LAB_FLOOR, _MELD_CREATININE_CAP_MG_DL)
+    creatinine = _MELD_CREATININE_CAP_MG_DL if dialysis else _clamp(creatinine, _LAB_FLOOR, _MELD_CREATININE_CAP_MG_DL)
     bilirubin = _clamp(bilirubin, _LAB_FLOOR)
     inr_value = _clamp(inr_value, _LAB_FLOOR)
     raw = 0.957 * math.log(creatinine) + 0.378 * math.log(bilirubin) + 1.120 * math.log(inr_value) + 0.643
