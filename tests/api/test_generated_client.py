@@ -1,0 +1,158 @@
+"""A client generated from openapi/openapi.json, installed in a fresh venv, works against uvicorn."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from service.criteria import Catalog
+from service.settings import default_criteria_dir
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC = REPO / "openapi" / "openapi.json"
+BUNDLE = REPO / "tests" / "cases" / "bundles" / "hbv_decompensated_baseline.json"
+AS_OF = "2026-11-22"
+PACKAGE = "trialmatch_client"
+BIN = "Scripts" if os.name == "nt" else "bin"
+
+# Runs in the fresh venv with -I, so only the installed package can be imported.
+CLIENT_SCRIPT = """
+import json, sys
+import trialmatch_client
+from trialmatch_client import Client
+from trialmatch_client.api.matching import match_patient
+from trialmatch_client.api.service import health
+from trialmatch_client.api.trials import list_trials
+from trialmatch_client.models import FhirBundle, Health, MatchResponse, OperationOutcome, TrialList
+
+base_url, bundle_path, as_of = sys.argv[1:4]
+with open(bundle_path, encoding="utf-8") as handle:
+    body = FhirBundle.from_dict(json.load(handle))
+with Client(base_url=base_url, raise_on_unexpected_status=True, timeout=30) as client:
+    up = health.sync_detailed(client=client)
+    listed = list_trials.sync_detailed(client=client)
+    matched = match_patient.sync_detailed(client=client, body=body, as_of=as_of)
+    refused = match_patient.sync_detailed(client=client, body=body, as_of=as_of, trial=["NCT00000000"])
+assert isinstance(up.parsed, Health), up.content
+assert isinstance(listed.parsed, TrialList), listed.content
+assert isinstance(matched.parsed, MatchResponse), matched.content
+assert isinstance(refused.parsed, OperationOutcome), refused.content
+value = lambda item: getattr(item, "value", item)
+print(json.dumps({
+    "package": trialmatch_client.__file__,
+    "health": [up.status_code, value(up.parsed.status), up.parsed.trials],
+    "trials": [listed.status_code, [t.id for t in listed.parsed.trials]],
+    "match": [
+        matched.status_code,
+        matched.parsed.as_of.isoformat(),
+        [[r.rank, r.trial.id, value(r.status), len(r.criteria)] for r in matched.parsed.results],
+    ],
+    "refused": [refused.status_code, value(refused.parsed.resource_type)],
+}))
+"""
+
+
+def run(command: list[str], timeout: float, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run a command, failing the test with its output if it fails."""
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, **kwargs)
+    if done.returncode != 0:
+        pytest.fail(f"{' '.join(command[:4])} ... exited {done.returncode}\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def free_port() -> int:
+    """Return a TCP port on the loopback interface that nothing listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def client_python(tmp_path: Path) -> Path:
+    """Generate the client from the committed spec, install it in a fresh venv, return that python."""
+    config = tmp_path / "generator.json"
+    # No post hooks: formatting the generated code is not what this test checks.
+    config.write_text(json.dumps({"post_hooks": [], "package_name_override": PACKAGE}), encoding="utf-8")
+    project = tmp_path / "client"
+    generator = Path(sys.executable).with_name("openapi-python-client")
+    options = ["--meta", "setup", "--config", str(config), "--fail-on-warning"]
+    run([str(generator), "generate", "--path", str(SPEC), "--output-path", str(project), *options], timeout=60)
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", str(venv)], timeout=60)
+    python = venv / BIN / "python"
+    run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(project)], timeout=60)
+    return python
+
+
+@pytest.fixture
+def service_url(tmp_path: Path) -> Iterator[str]:
+    """Start the service with uvicorn on a free loopback port and the real catalogue; stop it after."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "TRIALMATCH_CRITERIA_DIR": str(default_criteria_dir()), "TRIALMATCH_API_KEY_HASHES": ""}
+    log_path = tmp_path / "uvicorn.log"
+    with log_path.open("w", encoding="utf-8") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "service.main:app", "--port", str(port), "--host", "127.0.0.1"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if server.poll() is not None:
+                    pytest.fail(f"uvicorn exited {server.returncode}:\n{log_path.read_text(encoding='utf-8')}")
+                try:
+                    if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"uvicorn did not answer /health in 30 s:\n{log_path.read_text(encoding='utf-8')}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+
+
+def test_generated_client_calls_health_trials_and_match(
+    client_python: Path, service_url: str, catalog: Catalog, tmp_path: Path
+) -> None:
+    """The generated client parses /health, /trials, a ranked /match report and an OperationOutcome error."""
+    done = run(
+        [str(client_python), "-I", "-c", CLIENT_SCRIPT, service_url, str(BUNDLE), AS_OF], timeout=60, cwd=tmp_path
+    )
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(answer["package"]).is_relative_to(client_python.parent.parent), "client not imported from the venv"
+    trial_ids = sorted(catalog.trials)
+    assert answer["health"] == [200, "ok", len(trial_ids)]
+    status, listed = answer["trials"]
+    assert status == 200
+    assert sorted(listed) == trial_ids
+    status, as_of, results = answer["match"]
+    assert (status, as_of) == (200, AS_OF)
+    assert [rank for rank, *_ in results] == list(range(1, len(trial_ids) + 1))
+    assert sorted(trial for _, trial, _, _ in results) == trial_ids
+    assert {verdict for _, _, verdict, _ in results} <= {"eligible", "possibly_eligible", "ineligible"}
+    assert all(criteria > 0 for *_, criteria in results)
+    assert answer["refused"] == [400, "OperationOutcome"]
