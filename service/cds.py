@@ -68,12 +68,11 @@ from service.criteria import (
     Score,
     walk_trial,
 )
-from service.errors import BundleInvalid, ClientError, Issue, NotFound
+from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
 from service.logic import Outcome
 from service.pipeline import MatchReport, match
 from service.rank import Status, TrialMatch
 from service.schemas import Model
-from service.terminology import CodeMatcher
 
 router = APIRouter()
 
@@ -87,20 +86,6 @@ SCORE_ANALYTES = ("bilirubin_total", "albumin", "inr", "creatinine", "sodium", "
 # ICD-10 codes are compared without their dot (terminology.normalise_code) but stored with it.
 DOTTED_ICD = frozenset({"http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10"})
 _CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://trialmatch.invalid/cds-hooks/card")
-
-
-class HookInvalid(ClientError):
-    """422: JSON that is not a patient-view hook request this service can read."""
-
-    def __init__(self, issues: list[Issue]) -> None:
-        super().__init__(issues, 422)
-
-
-class PrefetchMissing(ClientError):
-    """412: data the service needs is not in prefetch, and the service never fetches it itself."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__([Issue("required", message, ("prefetch.patient",))], 412)
 
 
 # -- wire models -----------------------------------------------------------------------------
@@ -197,16 +182,6 @@ def _tokens(codes: Iterable[tuple[str, str]]) -> str:
     return ",".join(f"{_escape(system)}|{_escape(code)}" for system, code in pairs)
 
 
-def _exact_only(matcher: CodeMatcher) -> bool:
-    # CodeMatcher keeps its prefixes and names private (a public flag there would be cleaner).
-    # When they cannot be seen, answer False: an unfiltered query is safe, a narrow one is not.
-    prefixes = getattr(matcher, "_prefixes", None)
-    names = getattr(matcher, "_names", None)
-    if prefixes is None or names is None:
-        return False
-    return not prefixes and not names
-
-
 def _search(resource_type: str, param: str | None = None, codes: Iterable[tuple[str, str]] = ()) -> str:
     query = f"{resource_type}?patient={PATIENT}"
     tokens = _tokens(codes)
@@ -262,7 +237,7 @@ def templates(catalog: Catalog) -> tuple[Template, ...]:
         if not used:
             continue
         sets = [catalog.valuesets[v] for v in sorted(used)]
-        exact = all(_exact_only(vs) for vs in sets)
+        exact = all(vs.exact_only for vs in sets)
         codes = {code for vs in sets for code in vs.codes} if exact else set()
         found.append(Template(key, _search(resource_type, "code", codes), True, bool(codes)))
     if medications:
@@ -530,9 +505,13 @@ def cards_response(
     messages: list[str] = []
     if assembled.not_provided:
         extension[EXTENSION + "notProvided"] = list(assembled.not_provided)
+        effect = (
+            f"Records of {', '.join(unsafe)} would read as 'no record', so no card says eligible."
+            if unsafe
+            else "Lab criteria without values are unknown."
+        )
         messages.append(
-            f"Prefetch not provided (absent, failed or paginated): {', '.join(assembled.not_provided)}. "
-            "Missing labs are unknown; missing records read as 'no record', so no card says eligible."
+            f"Prefetch not provided (absent, failed or paginated): {', '.join(assembled.not_provided)}. {effect}"
         )
     if assembled.ignored:
         extension[EXTENSION + "ignoredKeys"] = list(assembled.ignored)

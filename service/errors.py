@@ -9,7 +9,9 @@
         ├── Unauthorized         401: API key missing or wrong
         ├── NotFound             404: unknown trial or route
         ├── BadParameter         400: a query parameter is malformed (asOf, trial)
-        └── BundleInvalid        422: JSON that is not an acceptable Bundle
+        ├── BundleInvalid        422: JSON that is not an acceptable Bundle
+        ├── HookInvalid          422: not a CDS Hooks request this service can read
+        └── PrefetchMissing      412: CDS prefetch lacks data the service needs
 
 Unknown data and unsupported resource types are never errors: they become warnings in a
 normal answer. Messages never quote patient data; they name locations (entry index,
@@ -105,3 +107,17 @@ class BundleInvalid(ClientError):
 
     def __init__(self, issues: list[Issue]) -> None:
         super().__init__(issues, 422)
+
+
+class HookInvalid(ClientError):
+    """422: JSON that is not a patient-view hook request this service can read."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__(issues, 422)
+
+
+class PrefetchMissing(ClientError):
+    """412: data the service needs is not in prefetch, and the service never fetches it itself."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([Issue("required", message, ("prefetch.patient",))], 412)

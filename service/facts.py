@@ -523,7 +523,7 @@ class FactBuilder:
                 status=status,
                 verification=None,
                 start=span,
-                end=span,
+                end=None,  # a point-in-time finding: current for FINDING_CURRENT_DAYS after it
                 ended=False,
                 recorded=span.end if span else None,
                 severity=(),

@@ -160,21 +160,29 @@ class CodeMatcher:
         self.id = valueset.id
         self.title = valueset.title
         self.codes = codes_by_key(valueset.codes)
-        self._prefixes = [(p.system, normalise_code(p.system, p.prefix)) for p in valueset.prefixes]
-        self._excluded = [(p.system, normalise_code(p.system, p.prefix)) for p in valueset.exclude_prefixes]
-        self._names = [re.compile(rf"\b{re.escape(n.name)}\b") for n in valueset.names]
+        self._prefixes = _by_system(valueset.prefixes)
+        self._excluded = _by_system(valueset.exclude_prefixes)
+        names = "|".join(re.escape(n.name) for n in valueset.names)
+        self._names = re.compile(rf"\b(?:{names})\b") if names else None
+
+    @property
+    def exact_only(self) -> bool:
+        """Return whether the set is only exact codes (no prefixes, no names), so a code search finds it all."""
+        return not self._prefixes and self._names is None
 
     def match_code(self, system: str, code: str) -> bool:
         """Return whether a (system, normalised code) pair is in the set."""
         if (system, code) in self.codes:
             return True
-        if any(system == s and code.startswith(p) for s, p in self._excluded):
+        prefixes = self._prefixes.get(system)
+        if prefixes is None or not code.startswith(prefixes):
             return False
-        return any(system == s and code.startswith(p) for s, p in self._prefixes)
+        excluded = self._excluded.get(system)
+        return excluded is None or not code.startswith(excluded)
 
     def match_text(self, text: str) -> bool:
         """Return whether lower-cased text names one of the set's names as a whole word."""
-        return any(pattern.search(text) for pattern in self._names)
+        return self._names is not None and self._names.search(text) is not None
 
     def first_match(self, codings: Iterable[Coding], texts: Iterable[str] = ()) -> str | None:
         """Return a short label of the first coding or text that matches, or None."""
