@@ -43,23 +43,42 @@ def quantity_obs(
     if comparator:
         quantity["comparator"] = comparator
     obs: dict[str, Any] = {
-        "resourceType": "Observation", "id": rid, "status": status,
+        "resourceType": "Observation",
+        "id": rid,
+        "status": status,
         "code": {"coding": [{"system": LOINC, "code": loinc}]},
-        "subject": {"reference": PATIENT_REF}, "effectiveDateTime": day, "valueQuantity": quantity,
+        "subject": {"reference": PATIENT_REF},
+        "effectiveDateTime": day,
+        "valueQuantity": quantity,
     }
     if high is not None:
         obs["referenceRange"] = [{"high": {"value": high, "unit": unit, "system": UCUM, "code": unit}}]
     if interpretation:
-        obs["interpretation"] = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": interpretation}]}]
+        obs["interpretation"] = [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                        "code": interpretation,
+                    }
+                ]
+            }
+        ]
     return obs
 
 
-def coded_obs(rid: str, loinc: str, system: str, code: str, display: str = "", *, day: str = "2026-11-10") -> dict[str, Any]:
+def coded_obs(
+    rid: str, loinc: str, system: str, code: str, display: str = "", *, day: str = "2026-11-10"
+) -> dict[str, Any]:
     """An Observation with a valueCodeableConcept."""
     return {
-        "resourceType": "Observation", "id": rid, "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": loinc}]}, "subject": {"reference": PATIENT_REF},
-        "effectiveDateTime": day, "valueCodeableConcept": {"coding": [{"system": system, "code": code, "display": display}]},
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "code": {"coding": [{"system": LOINC, "code": loinc}]},
+        "subject": {"reference": PATIENT_REF},
+        "effectiveDateTime": day,
+        "valueCodeableConcept": {"coding": [{"system": system, "code": code, "display": display}]},
     }
 
 
@@ -75,13 +94,19 @@ def condition(
 ) -> dict[str, Any]:
     """A Condition; ``onset`` is e.g. {"onsetDateTime": "2026-01-01"}."""
     resource: dict[str, Any] = {
-        "resourceType": "Condition", "id": rid, "code": {"coding": [{"system": system, "code": code}]},
+        "resourceType": "Condition",
+        "id": rid,
+        "code": {"coding": [{"system": system, "code": code}]},
         "subject": {"reference": PATIENT_REF},
     }
     if clinical:
-        resource["clinicalStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}]}
+        resource["clinicalStatus"] = {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical}]
+        }
     if verification:
-        resource["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}]}
+        resource["verificationStatus"] = {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}]
+        }
     if severity:
         resource["severity"] = {"coding": [{"system": SNOMED, "code": severity}]}
     resource.update(onset or {})
@@ -91,8 +116,12 @@ def condition(
 def procedure(rid: str, system: str, code: str, day: str, status: str = "completed") -> dict[str, Any]:
     """A Procedure performed on a day."""
     return {
-        "resourceType": "Procedure", "id": rid, "status": status, "code": {"coding": [{"system": system, "code": code}]},
-        "subject": {"reference": PATIENT_REF}, "performedDateTime": day,
+        "resourceType": "Procedure",
+        "id": rid,
+        "status": status,
+        "code": {"coding": [{"system": system, "code": code}]},
+        "subject": {"reference": PATIENT_REF},
+        "performedDateTime": day,
     }
 
 

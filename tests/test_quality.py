@@ -15,7 +15,9 @@ BIN = Path(sys.executable).parent
 @pytest.mark.slow
 def test_ruff_finds_nothing() -> None:
     """ruff check passes on the service, tests and benchmark."""
-    result = subprocess.run([BIN / "ruff", "check", "service", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [BIN / "ruff", "check", "service", "tests", "bench"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

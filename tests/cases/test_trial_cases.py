@@ -50,7 +50,9 @@ def build_bundle(base: str, case: dict[str, Any]) -> dict[str, Any]:
     assert not missing, f"case removes resources the base does not have: {sorted(missing)}"
     for index, resource in enumerate(case.get("add", ())):
         rid = resource.get("id", f"added-{index}")
-        url = kept_urls.get(f"{resource['resourceType']}/{rid}", f"urn:uuid:case-{resource['resourceType'].lower()}-{rid}")
+        url = kept_urls.get(
+            f"{resource['resourceType']}/{rid}", f"urn:uuid:case-{resource['resourceType'].lower()}-{rid}"
+        )
         entries.append({"fullUrl": url, "resource": resource})
     bundle["entry"] = entries
     return bundle

@@ -23,7 +23,9 @@ SEED_FILES = {
     "NCT01728727": "004_8b06d384d7eacb49.txt",
 }
 # Where each record's criteria start and end (the captures carry page menus and footers).
-SECTION = re.compile(r"Inclusion [Cc]riteria:?(.*?)(?:Trial design|Sites / Locations|To learn more about this study)", re.S)
+SECTION = re.compile(
+    r"Inclusion [Cc]riteria:?(.*?)(?:Trial design|Sites / Locations|To learn more about this study)", re.S
+)
 
 
 def _normal(text: str) -> str:
@@ -93,7 +95,12 @@ def test_loader_lists_every_error_with_its_path(broken_dir: Path) -> None:
 
     def unknown_unit(data: dict) -> None:  # type: ignore[type-arg]
         data["criteria"].append(
-            {"id": "exc-99", "type": "exclusion", "text": "x", "logic": {"lab": {"analyte": "sodium", "op": "<", "value": 1, "unit": "mg/furlong"}}}
+            {
+                "id": "exc-99",
+                "type": "exclusion",
+                "text": "x",
+                "logic": {"lab": {"analyte": "sodium", "op": "<", "value": 1, "unit": "mg/furlong"}},
+            }
         )
 
     def extra_key(data: dict) -> None:  # type: ignore[type-arg]
@@ -101,7 +108,12 @@ def test_loader_lists_every_error_with_its_path(broken_dir: Path) -> None:
 
     def unknown_valueset(data: dict) -> None:  # type: ignore[type-arg]
         data["criteria"].append(
-            {"id": "exc-98", "type": "exclusion", "text": "x", "logic": {"any": [{"condition": {"valueset": "no-such-set"}}]}}
+            {
+                "id": "exc-98",
+                "type": "exclusion",
+                "text": "x",
+                "logic": {"any": [{"condition": {"valueset": "no-such-set"}}]},
+            }
         )
 
     _edit_trial(broken_dir, "NCT05227846", unknown_unit)
@@ -112,7 +124,10 @@ def test_loader_lists_every_error_with_its_path(broken_dir: Path) -> None:
     problems = "\n".join(caught.value.problems)
     assert "trials/NCT05227846.yaml: criteria[" in problems and "unknown unit 'mg/furlong' for sodium" in problems
     assert "trials/NCT03209986.yaml: criteria[0].colour: Extra inputs are not permitted" in problems
-    assert "trials/NCT01728727.yaml: criteria[" in problems and ".logic.any[0].condition.valueset: unknown value set 'no-such-set'" in problems
+    assert (
+        "trials/NCT01728727.yaml: criteria[" in problems
+        and ".logic.any[0].condition.valueset: unknown value set 'no-such-set'" in problems
+    )
 
 
 def test_check_criteria_command_reports_errors(broken_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

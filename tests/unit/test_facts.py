@@ -87,7 +87,9 @@ def test_observation_status_rules(catalog: Catalog, status: str, counts: bool) -
         assert any(f"status {status}" in w for w in facts.warnings)
 
 
-@pytest.mark.parametrize(("loinc", "value", "unit"), [("1975-2", -5, "mg/dL"), ("2951-2", 5000, "mmol/L"), ("2160-0", 0.5e9, "mg/dL")])
+@pytest.mark.parametrize(
+    ("loinc", "value", "unit"), [("1975-2", -5, "mg/dL"), ("2951-2", 5000, "mmol/L"), ("2160-0", 0.5e9, "mg/dL")]
+)
 def test_absurd_values_do_not_count(catalog: Catalog, loinc: str, value: float, unit: str) -> None:
     """A negative or physically impossible value is an error: it does not count and is warned."""
     facts = facts_of(catalog, quantity_obs("o1", loinc, value, unit))
@@ -125,13 +127,36 @@ def test_comparator_and_reference_range_are_kept(catalog: Catalog) -> None:
 @pytest.mark.parametrize(
     ("resource", "analyte", "positive"),
     [
-        pytest.param(coded_obs("o", "29610-3", SNOMED, "260415000", "Not detected"), "hbv_dna", False, id="hbv-dna-coded-not-detected"),
-        pytest.param(coded_obs("o", "29610-3", SNOMED, "260373001", "Detected"), "hbv_dna", True, id="hbv-dna-coded-detected"),
-        pytest.param(coded_obs("o", "56888-1", SNOMED, "10828004", "Positive"), "hiv_antibody", True, id="hiv-positive"),
-        pytest.param(coded_obs("o", "13955-0", SNOMED, "260385009", "Negative"), "hcv_antibody", False, id="hcv-negative"),
-        pytest.param(coded_obs("o", "20507-0", SNOMED, "131194007", "Non-reactive"), "syphilis_antibody", False, id="rpr-non-reactive"),
-        pytest.param(coded_obs("o", "82810-3", SNOMED, "77386006", "Pregnant"), "pregnancy_status", True, id="pregnant"),
-        pytest.param(quantity_obs("o", "42595-9", 15, "[IU]/mL", interpretation="ND"), "hbv_dna", False, id="hbv-dna-interpretation-nd"),
+        pytest.param(
+            coded_obs("o", "29610-3", SNOMED, "260415000", "Not detected"),
+            "hbv_dna",
+            False,
+            id="hbv-dna-coded-not-detected",
+        ),
+        pytest.param(
+            coded_obs("o", "29610-3", SNOMED, "260373001", "Detected"), "hbv_dna", True, id="hbv-dna-coded-detected"
+        ),
+        pytest.param(
+            coded_obs("o", "56888-1", SNOMED, "10828004", "Positive"), "hiv_antibody", True, id="hiv-positive"
+        ),
+        pytest.param(
+            coded_obs("o", "13955-0", SNOMED, "260385009", "Negative"), "hcv_antibody", False, id="hcv-negative"
+        ),
+        pytest.param(
+            coded_obs("o", "20507-0", SNOMED, "131194007", "Non-reactive"),
+            "syphilis_antibody",
+            False,
+            id="rpr-non-reactive",
+        ),
+        pytest.param(
+            coded_obs("o", "82810-3", SNOMED, "77386006", "Pregnant"), "pregnancy_status", True, id="pregnant"
+        ),
+        pytest.param(
+            quantity_obs("o", "42595-9", 15, "[IU]/mL", interpretation="ND"),
+            "hbv_dna",
+            False,
+            id="hbv-dna-interpretation-nd",
+        ),
         pytest.param(quantity_obs("o", "42595-9", 35, "[IU]/mL"), "hbv_dna", True, id="hbv-dna-quantified-detected"),
     ],
 )
@@ -155,7 +180,9 @@ def test_value_string_not_detected(catalog: Catalog) -> None:
     ("1972-03-15", (54, 54)), ("1970", (55, 56)), ("1970-11", (55, 56)), ("1970-12", (55, 55)),
     ("2008-11-22", (18, 18)), ("2008-11-23", (17, 17)), (None, None),
 ])  # fmt: skip
-def test_age_from_full_and_partial_birth_dates(catalog: Catalog, birth: str | None, ages: tuple[int, int] | None) -> None:
+def test_age_from_full_and_partial_birth_dates(
+    catalog: Catalog, birth: str | None, ages: tuple[int, int] | None
+) -> None:
     """Age in completed years on the as-of date; a partial birth date gives a range."""
     assert facts_of(catalog, birth=birth).age_range(AS_OF) == ages
 
@@ -184,7 +211,11 @@ def test_retracted_conditions_never_count(catalog: Catalog, verification: str) -
         ({"onsetDateTime": "2020-05-01T10:00:00Z"}, "2020-05-01", "2020-05-01"),
         ({"onsetPeriod": {"start": "2020-05-01", "end": "2020-06-01"}}, "2020-05-01", "2020-06-01"),
         ({"onsetDateTime": "2020"}, "2020-01-01", "2020-12-31"),
-        ({"onsetAge": {"value": 40, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"}}, "2012-03-15", "2013-03-14"),
+        (
+            {"onsetAge": {"value": 40, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"}},
+            "2012-03-15",
+            "2013-03-14",
+        ),
     ],
 )
 def test_condition_onset_forms(catalog: Catalog, onset: dict[str, Any], start: str, end: str) -> None:
@@ -257,10 +288,17 @@ def test_exactly_one_patient(catalog: Catalog, patients: int, message: str) -> N
 
 def test_medication_reference_resolves_to_medication_resource(catalog: Catalog) -> None:
     """A MedicationStatement pointing at a Medication resource takes that resource's code."""
-    med = {"resourceType": "Medication", "id": "m1", "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J05AF10", "display": "entecavir"}]}}
+    med = {
+        "resourceType": "Medication",
+        "id": "m1",
+        "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J05AF10", "display": "entecavir"}]},
+    }
     statement = {
-        "resourceType": "MedicationStatement", "id": "s1", "status": "active",
-        "medicationReference": {"reference": "Medication/m1"}, "subject": {"reference": "Patient/p1"},
+        "resourceType": "MedicationStatement",
+        "id": "s1",
+        "status": "active",
+        "medicationReference": {"reference": "Medication/m1"},
+        "subject": {"reference": "Patient/p1"},
         "effectivePeriod": {"start": "2024-01-10"},
     }
     facts = facts_of(catalog, med, statement)
@@ -274,10 +312,13 @@ def test_medication_reference_resolves_to_medication_resource(catalog: Catalog) 
     ("24484000", None, 3),            # severe ascites
     (None, None, 2),                  # ascites without severity: 2 points, flagged
 ])  # fmt: skip
-def test_child_pugh_ascites_grade_from_condition_severity(catalog: Catalog, severity: str | None, extra: Any, points: int) -> None:
+def test_child_pugh_ascites_grade_from_condition_severity(
+    catalog: Catalog, severity: str | None, extra: Any, points: int
+) -> None:
     """Condition.severity grades ascites for Child-Pugh (mild 2 points, moderate/severe 3)."""
     labs = [
-        quantity_obs("b", "1975-2", 1.2, "mg/dL"), quantity_obs("a", "1751-7", 3.8, "g/dL"),
+        quantity_obs("b", "1975-2", 1.2, "mg/dL"),
+        quantity_obs("a", "1751-7", 3.8, "g/dL"),
         quantity_obs("i", "6301-6", 1.2, "{INR}"),
     ]
     facts = facts_of(catalog, *labs, condition("asc", SNOMED, "389026000", severity=severity))
@@ -299,12 +340,16 @@ def test_child_pugh_missing_inputs_are_named(catalog: Catalog) -> None:
 def test_meld_uses_dialysis_rule_with_two_sessions_in_seven_days(catalog: Catalog) -> None:
     """Two dialysis procedures in the prior 7 days set creatinine to 4.0 (clinical.md D.2, M4 = 20)."""
     labs = [
-        quantity_obs("c", "2160-0", 1.5, "mg/dL"), quantity_obs("b", "1975-2", 0.9, "mg/dL"),
+        quantity_obs("c", "2160-0", 1.5, "mg/dL"),
+        quantity_obs("b", "1975-2", 0.9, "mg/dL"),
         quantity_obs("i", "6301-6", 1.0, "{INR}"),
     ]
     one = facts_of(catalog, *labs, procedure("d1", SNOMED, "302497006", "2026-11-20"))
     two = facts_of(
-        catalog, *labs, procedure("d1", SNOMED, "302497006", "2026-11-20"), procedure("d2", SNOMED, "302497006", "2026-11-18")
+        catalog,
+        *labs,
+        procedure("d1", SNOMED, "302497006", "2026-11-20"),
+        procedure("d2", SNOMED, "302497006", "2026-11-18"),
     )
     assert one.scores["meld"].value != 20
     assert two.scores["meld"].value == 20
