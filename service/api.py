@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from service.criteria import Catalog
 from service.errors import BadParameter, NotFound, NotJson, PayloadTooLarge, UnsupportedMediaType
 from service.fhir_answer import prefers_fhir, searchset
-from service.pipeline import match, read_facts
+from service.pipeline import MatchReport, match, read_facts
 from service.schemas import (
     FactsResponse,
     Health,
@@ -179,6 +179,21 @@ async def post_facts(request: Request, catalog: CatalogDep, settings: SettingsDe
     return facts_out(facts, day, catalog.version)
 
 
+TrialFilter = Annotated[list[str] | None, Query(description="Restrict to these trial ids (repeatable).")]
+
+
+async def _match_report(
+    request: Request, catalog: Catalog, settings: Settings, as_of: str | None, trial: list[str] | None
+) -> MatchReport:
+    day = parse_as_of(as_of)
+    chosen = list(dict.fromkeys(trial or ()))
+    unknown = [t for t in chosen if t not in catalog.trials]
+    if unknown:
+        raise BadParameter(f"unknown trial id(s): {', '.join(u[:40] for u in unknown[:5])}", "trial")
+    document = await read_body(request, settings)
+    return match(document, catalog, day, chosen, settings.max_entries)
+
+
 @router.post(
     "/match",
     operation_id="matchPatient",
@@ -201,16 +216,36 @@ async def post_match(
     catalog: CatalogDep,
     settings: SettingsDep,
     as_of: AsOf = None,
-    trial: Annotated[list[str] | None, Query(description="Restrict to these trial ids (repeatable).")] = None,
+    trial: TrialFilter = None,
 ) -> MatchResponse | Response:
     """Match one patient's Bundle against every trial and return them ranked with reasons."""
-    day = parse_as_of(as_of)
-    chosen = list(dict.fromkeys(trial or ()))
-    unknown = [t for t in chosen if t not in catalog.trials]
-    if unknown:
-        raise BadParameter(f"unknown trial id(s): {', '.join(u[:40] for u in unknown[:5])}", "trial")
-    document = await read_body(request, settings)
-    report = match(document, catalog, day, chosen, settings.max_entries)
+    report = await _match_report(request, catalog, settings, as_of, trial)
     if prefers_fhir(request.headers.get("accept")):
         return Response(orjson.dumps(searchset(report)), media_type=FHIR_JSON)
     return match_out(report)
+
+
+@router.post(
+    "/ResearchStudy/$match",
+    operation_id="matchPatientFhir",
+    tags=["matching"],
+    openapi_extra=BUNDLE_BODY,
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A FHIR searchset Bundle of ResearchStudy resources, best first (same as POST /match "
+            "with Accept: application/fhir+json).",
+            "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirBundle"}}},
+        }
+    },
+)
+async def post_match_fhir(
+    request: Request,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    as_of: AsOf = None,
+    trial: TrialFilter = None,
+) -> Response:
+    """Match one patient's Bundle and answer as a FHIR searchset Bundle of ResearchStudy resources."""
+    report = await _match_report(request, catalog, settings, as_of, trial)
+    return Response(orjson.dumps(searchset(report)), media_type=FHIR_JSON)

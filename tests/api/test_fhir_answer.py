@@ -155,3 +155,15 @@ def test_openapi_documents_the_fhir_answer(client: TestClient) -> None:
     success = client.get("/openapi.json").json()["paths"]["/match"]["post"]["responses"]["200"]
     assert "application/json" in success["content"]
     assert "Accept: application/fhir+json" in success["description"] and "ResearchStudy" in success["description"]
+
+
+def test_fhir_operation_endpoint_matches_accept_negotiation(client: TestClient, baseline_bytes: bytes) -> None:
+    """POST /ResearchStudy/$match answers byte for byte what POST /match gives with Accept: application/fhir+json."""
+    headers = {"content-type": "application/fhir+json"}
+    operation = client.post("/ResearchStudy/$match?asOf=2026-11-22", content=baseline_bytes, headers=headers)
+    negotiated = client.post(
+        "/match?asOf=2026-11-22", content=baseline_bytes, headers={**headers, "accept": "application/fhir+json"}
+    )
+    assert operation.status_code == 200
+    assert operation.headers["content-type"].startswith("application/fhir+json")
+    assert operation.content == negotiated.content

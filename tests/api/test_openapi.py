@@ -142,7 +142,8 @@ def test_body_operations_document_body_errors() -> None:
 def test_success_responses_have_one_media_type() -> None:
     """Each 200 response has one media type, the one served by default, so generated clients parse it."""
     for method, path, operation in operations(committed()):
-        assert list(operation["responses"]["200"]["content"]) == ["application/json"], f"{method} {path}"
+        expected = ["application/fhir+json"] if path == "/ResearchStudy/$match" else ["application/json"]
+        assert list(operation["responses"]["200"]["content"]) == expected, f"{method} {path}"
 
 
 def test_every_reference_resolves() -> None:
