@@ -276,7 +276,7 @@ class Evaluator:
     def _lab_result(
         self, truth: Truth, display: str, value: LabValue, shown: float, unit: str, wanted: str
     ) -> NodeResult:
-        reported = f" (reported {value.original})" if value.converted or not value.original.endswith(unit) else ""
+        reported = "" if value.original.endswith(f" {unit}") else f" (reported {value.original})"
         stated = f"{value.comparator or ''}{_num(shown)} {unit}{reported}"
         if truth is Truth.TRUE:
             reason = f"{display} {stated} on {value.effective} {wanted}"
@@ -560,7 +560,7 @@ class Evaluator:
         result = self.node(item.logic)
         outcome = outcome_of(result.truth, exclusion=exclusion)
         reason = "; ".join(result.reasons)
-        if outcome is Outcome.UNKNOWN and result.missing:
+        if outcome is Outcome.UNKNOWN and result.missing and "needs" not in reason:
             reason = f"{reason} (needs: {', '.join(result.missing)})"
         return CriterionResult(
             item.id,

@@ -189,11 +189,18 @@ class CodeMatcher:
         for system, code, display in codings:
             if self.match_code(system, code):
                 label = display or code
-                return f"{label} ({_SYSTEM_NAMES.get(system, system)} {code})"
+                return f"{label} ({_SYSTEM_NAMES.get(system, system)} {_dotted(system, code)})"
         for text in texts:
             if self.match_text(text):
                 return f"'{text}'"
         return None
+
+
+def _dotted(system: str, code: str) -> str:
+    """Return an ICD-10 code in its usual written form (K7460 -> K74.60); other codes as they are."""
+    if system in ICD_SYSTEMS and system != "http://www.cms.gov/Medicare/Coding/ICD10" and len(code) > 3:
+        return f"{code[:3]}.{code[3:]}"
+    return code
 
 
 def _by_system(entries: Iterable[PrefixEntry]) -> dict[str, tuple[str, ...]]:
