@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from service.criteria import Catalog
 from service.errors import BadParameter, NotFound, NotJson, PayloadTooLarge, UnsupportedMediaType
@@ -175,7 +176,8 @@ async def post_facts(request: Request, catalog: CatalogDep, settings: SettingsDe
     """Show what the service read from a Bundle: labs in canonical units, records, scores, warnings."""
     day = parse_as_of(as_of)
     document = await read_body(request, settings)
-    facts = read_facts(document, catalog, day, settings.max_entries)
+    # The work runs in a worker thread so the event loop stays free (health checks, time limit).
+    facts = await run_in_threadpool(read_facts, document, catalog, day, settings.max_entries)
     return facts_out(facts, day, catalog.version)
 
 
@@ -191,7 +193,7 @@ async def _match_report(
     if unknown:
         raise BadParameter(f"unknown trial id(s): {', '.join(u[:40] for u in unknown[:5])}", "trial")
     document = await read_body(request, settings)
-    return match(document, catalog, day, chosen, settings.max_entries)
+    return await run_in_threadpool(match, document, catalog, day, chosen, settings.max_entries)
 
 
 @router.post(

@@ -53,6 +53,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
+from starlette.concurrency import run_in_threadpool
 
 from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, parse_as_of, read_body
 from service.criteria import (
@@ -593,7 +594,7 @@ async def call_service(
     found = templates(catalog)
     assembled = assemble(hook, found)
     try:
-        report = match(assembled.bundle, catalog, day, (), settings.max_entries)
+        report = await run_in_threadpool(match, assembled.bundle, catalog, day, (), settings.max_entries)
     except BundleInvalid as error:
         raise HookInvalid(relocate(error.issues, assembled.origins)) from None
     return cards_response(report, assembled, found, hook.hook_instance)

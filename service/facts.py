@@ -45,6 +45,13 @@ NOT_COUNTING_MEDICATION = frozenset({"entered-in-error", "not-taken", "not-done"
 ONGOING_MEDICATION = frozenset({"active", "in-progress", "on-hold", "intended"})
 NOT_COUNTING_PROCEDURE = frozenset({"not-done", "entered-in-error"})
 RETRACTED_ALLERGY = frozenset({"refuted", "entered-in-error"})
+ADMINISTRATIVE_GENDER = frozenset({"male", "female", "other", "unknown"})
+
+
+def printable(text: str, limit: int = 40) -> str:
+    """Return a short, single-line form of a bundle string for a warning (control characters escaped)."""
+    short = text[:limit]
+    return short.encode("unicode_escape").decode("ascii") if not short.isprintable() else short
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +204,9 @@ class PatientFacts:
 
     def age_range(self, on: dt.date) -> tuple[int, int] | None:
         """Return the smallest and largest age the birth date allows on a day, or None."""
-        if self.birth is None:
-            return None
-        return age_on(self.birth.end, on), age_on(self.birth.start, on)
+        if self.birth is None or self.birth.start > on:
+            return None  # no birth date, or one after the day asked about: age unknown
+        return age_on(min(self.birth.end, on), on), age_on(self.birth.start, on)
 
     def latest(self, analyte: str, as_of: dt.date, days: int) -> LabValue | None:
         """Return the newest counted value within ``days`` before ``as_of`` (inclusive)."""
@@ -295,7 +302,7 @@ class FactBuilder:
             deceased = True
         facts = PatientFacts(
             patient_id=patient.id or intake.patient.reference,
-            sex=patient.gender,
+            sex=patient.gender if patient.gender in ADMINISTRATIVE_GENDER else None,
             birth=birth,
             deceased=deceased,
             labs={},
@@ -306,6 +313,8 @@ class FactBuilder:
             allergies=[],
             warnings=warnings,
         )
+        if patient.gender is not None and patient.gender not in ADMINISTRATIVE_GENDER:
+            warnings.append("Patient.gender is not an administrative-gender code; sex unknown")
         for read in intake.resources.get("Observation", ()):
             self._observation(read, facts)
         for values in facts.labs.values():
@@ -457,7 +466,8 @@ class FactBuilder:
         unit = self.units.resolve(analyte, quantity.code, quantity.unit)
         if unit is None:
             facts.warnings.append(
-                f"{read.reference}: {analyte.display} not counted: unit '{reported_unit[:40]}' cannot be converted"
+                f"{read.reference}: {analyte.display} not counted: "
+                f"unit '{printable(reported_unit)}' cannot be converted"
             )
             return None
         converted = self.units.to_canonical(analyte, unit, raw)
@@ -559,6 +569,8 @@ class FactBuilder:
         if verification in RETRACTED_CONDITION:
             facts.warnings.append(f"{read.reference}: condition not counted: {verification}")
             return None
+        if cond.code is not None and any(c.code and not c.system for c in cond.code.coding or ()):
+            facts.warnings.append(f"{read.reference}: a coding without a system cannot be identified; ignored")
         onset = self._onset_span(cond.onsetDateTime or cond.onsetPeriod or cond.onsetAge or cond.onsetRange, facts)
         abatement = self._onset_span(cond.abatementDateTime or cond.abatementPeriod or cond.abatementAge, facts)
         ended = abatement is not None or bool(cond.abatementString) or cond.abatementRange is not None
@@ -594,6 +606,8 @@ class FactBuilder:
             found = intake.by_reference.get(target) or intake.by_reference.get(reference_key(target or ""))
             if found is not None and type(found.resource).__name__ == "Medication":
                 concept = found.resource.code
+            else:
+                facts.warnings.append(f"{read.reference}: medicationReference does not resolve; drug not identified")
         start: Span | None = None
         end: Span | None = None
         rtype = type(med).__name__

@@ -60,6 +60,7 @@ BUNDLE_TYPES = frozenset(
 )
 
 MAX_REPORTED_ISSUES = 100
+UNIDENTIFIED = "Observation (a coding without a system cannot be identified)"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class ReadFilter:
             return "Observation (outside every look-back window)"
         if _any_coding_in(raw.get("valueCodeableConcept"), self.finding_codes):
             return None
+        if _has_coding_without_system(raw.get("code")):
+            return UNIDENTIFIED
         return "Observation (no criterion reads its code)"
 
 
@@ -99,8 +102,10 @@ def _window_of(concept: object, windows: Mapping[tuple[str, str], int]) -> int |
     found = None
     for coding in codings:
         if isinstance(coding, Mapping):
-            key = (coding.get("system"), coding.get("code"))
-            window = windows.get(key)  # type: ignore[arg-type]
+            system, code = coding.get("system"), coding.get("code")
+            if not isinstance(system, str) or not isinstance(code, str):
+                continue
+            window = windows.get((system, code))
             if window is not None and (found is None or window > found):
                 found = window
     return found
@@ -164,9 +169,9 @@ class Intake:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
-def _where(index: int, resource_type: str, resource_id: object) -> str:
-    rid = resource_id if isinstance(resource_id, str) else "?"
-    return f"Bundle.entry[{index}].resource ({resource_type}/{rid})"
+def _where(index: int, resource_type: str) -> str:
+    # Type and position only: a resource id can be a patient identifier, so it is not echoed.
+    return f"Bundle.entry[{index}].resource ({resource_type})"
 
 
 def _error_path(loc: tuple[int | str, ...]) -> str:
@@ -215,7 +220,8 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
         shown = found if isinstance(found, str) and len(found) < 64 else "something else"
         raise BundleInvalid([Issue("structure", f"expected resourceType 'Bundle', got '{shown}'", ("resourceType",))])
     issues: list[Issue] = []
-    if document.get("type") not in BUNDLE_TYPES:
+    bundle_type = document.get("type")
+    if not isinstance(bundle_type, str) or bundle_type not in BUNDLE_TYPES:
         issues.append(Issue("value", "Bundle.type is missing or not a Bundle type", ("Bundle.type",)))
     entries = document.get("entry", [])
     if not isinstance(entries, list):
@@ -234,9 +240,12 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
             continue
         raw = entry.get("resource")
         full_url = entry.get("fullUrl")
+        is_patient = isinstance(raw, dict) and raw.get("resourceType") == "Patient"
         if isinstance(full_url, str):
-            if full_url in seen_urls:
-                warnings.append(f"Bundle.entry[{index}]: duplicate fullUrl; the first entry wins")
+            if full_url in seen_urls and not is_patient:  # a second Patient is an error below, never dropped
+                warnings.append(f"Bundle.entry[{index}]: duplicate fullUrl; left out (the first entry wins)")
+                skipped["entry with a duplicate fullUrl"] += 1
+                continue
             seen_urls.add(full_url)
         if raw is None:
             skipped["entry without resource"] += 1
@@ -250,7 +259,12 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
         elif rtype not in MODELS:
             skipped[rtype] += 1
         elif rtype == "Observation" and (why := read_filter.wants_observation(raw, as_of)) is not None:
-            skipped[why] += 1
+            if why is UNIDENTIFIED:
+                name = _reference_keys(raw, None)
+                where = name[0] if name else f"Bundle.entry[{index}]"
+                warnings.append(f"{where}: a coding without a system cannot be identified; passed over")
+            else:
+                skipped[why] += 1
         else:
             candidates.append((index, raw, full_url))
 
@@ -271,14 +285,31 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
     validated: list[tuple[Read, object]] = []
     for index, raw, full_url in patients[:1] + candidates:
         rtype = raw["resourceType"]
+        for path in _string_numbers(raw):
+            issues.append(
+                Issue(
+                    "invalid",
+                    f"{_where(index, rtype)}: a number is required, not a string",
+                    (f"Bundle.entry[{index}].resource.{path}",),
+                )
+            )
         try:
             model = MODELS[rtype].model_validate({k: v for k, v in raw.items() if k != "text"})
+        except RecursionError:
+            issues.append(
+                Issue(
+                    "too-costly",
+                    f"{_where(index, rtype)}: nested too deeply to validate",
+                    (f"Bundle.entry[{index}].resource",),
+                )
+            )
+            continue
         except ValidationError as error:
             for detail in error.errors(include_input=False, include_url=False):
                 issues.append(
                     Issue(
                         "invalid",
-                        f"{_where(index, rtype, raw.get('id'))}: {detail['msg']}",
+                        f"{_where(index, rtype)}: {detail['msg']}",
                         (f"Bundle.entry[{index}].resource{_error_path(detail['loc'])}",),
                     )
                 )
@@ -309,3 +340,32 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
 
 def _is_patient(reference: str, patient_keys: set[str]) -> bool:
     return reference in patient_keys or reference_key(reference) in patient_keys
+
+
+def _has_coding_without_system(concept: object) -> bool:
+    if not isinstance(concept, Mapping) or not isinstance(concept.get("coding"), list):
+        return False
+    return any(
+        isinstance(c, Mapping) and c.get("code") and not isinstance(c.get("system"), str) for c in concept["coding"]
+    )
+
+
+# Quantity values FHIR JSON requires as numbers; pydantic would quietly coerce "2.5" to 2.5.
+_QUANTITY_KEYS = ("valueQuantity", "doseQuantity")
+
+
+def _string_numbers(raw: Mapping[str, Any]) -> list[str]:
+    """Return the paths of quantity values sent as JSON strings in a read resource."""
+    found = []
+
+    def check(quantity: object, path: str) -> None:
+        if isinstance(quantity, Mapping) and isinstance(quantity.get("value"), str):
+            found.append(f"{path}.value")
+
+    for key in _QUANTITY_KEYS:
+        check(raw.get(key), key)
+    for index, ref_range in enumerate(raw.get("referenceRange") or ()):
+        if isinstance(ref_range, Mapping):
+            for bound in ("low", "high"):
+                check(ref_range.get(bound), f"referenceRange[{index}].{bound}")
+    return found

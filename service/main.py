@@ -149,10 +149,13 @@ class GuardMiddleware:
             return
         request_id = uuid.uuid4().hex
         started = time.perf_counter()
-        status_holder = {"status": 500}
+        status_holder = {"status": 500, "started": False}
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
+                if status_holder["started"]:
+                    return  # a 503 already went out; the late answer is dropped
+                status_holder["started"] = True
                 status_holder["status"] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
@@ -169,8 +172,15 @@ class GuardMiddleware:
             try:
                 await asyncio.wait_for(self.app(scope, receive, send_wrapper), self.settings.request_timeout_seconds)
             except TimeoutError:
-                response = outcome_response(503, [Issue("timeout", "request took too long; try again")])
-                await response(scope, receive, send_wrapper)
+                if not status_holder["started"]:
+                    response = outcome_response(503, [Issue("timeout", "request took too long; try again")])
+                    await response(scope, receive, send_wrapper)
+            except Exception as error:
+                # The type only, with the request id: an exception message could quote patient data.
+                logger.error("unexpected %s", type(error).__name__, extra={"request_id": request_id})
+                if not status_holder["started"]:
+                    issue = Issue("exception", "internal error; quote the X-Request-Id header when reporting it")
+                    await outcome_response(500, [issue])(scope, receive, send_wrapper)
         finally:
             access_logger.info(
                 "%s %s %s",
@@ -409,12 +419,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         code = "not-supported" if error.status_code == 405 else "processing"
         return outcome_response(error.status_code, [Issue(code, str(error.detail))])
 
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, error: Exception) -> Response:
-        # The type only: an exception message could quote patient data.
-        logger.error("unexpected %s", type(error).__name__)
-        return outcome_response(500, [Issue("exception", "internal error; the request id is in the response headers")])
-
+    app.add_middleware(GuardMiddleware, settings=settings)
+    # Added last, so outermost: preflights are answered before the API-key check, and 401s carry CORS headers.
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -423,7 +429,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["X-Request-Id"],
         )
-    app.add_middleware(GuardMiddleware, settings=settings)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     logger.info("catalogue %s loaded: %d trials", catalog.version, len(catalog.trials))
     return app

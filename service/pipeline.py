@@ -94,6 +94,8 @@ def read_facts(document: object, catalog: Catalog, as_of: dt.date, max_entries: 
     compiled = compile_catalog(catalog)
     intake = read_bundle(document, compiled.read_filter, max_entries, as_of)
     facts = compiled.builder.build(intake)
+    if facts.birth is not None and facts.birth.start > as_of:
+        facts.warnings.append("Patient.birthDate is after the as-of date; age unknown")
     facts.scores = compute_scores(facts, as_of, compiled.score_matchers, compiled.lookback, catalog.meta.meld3_cap)
     return facts
 
