@@ -31,7 +31,7 @@ from fhir.resources.R4B.procedure import Procedure
 from pydantic import BaseModel, ValidationError
 
 from service.errors import BundleInvalid, Issue
-from service.terminology import normalise_code
+from service.terminology import CodeMatcher, normalise_code
 
 MODELS: dict[str, type[BaseModel]] = {
     "Patient": Patient,
@@ -60,7 +60,7 @@ BUNDLE_TYPES = frozenset(
 )
 
 MAX_REPORTED_ISSUES = 100
-UNIDENTIFIED = "Observation (a coding without a system cannot be identified)"
+UNIDENTIFIED = "a coding without a system cannot be identified"
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,35 @@ class ReadFilter:
 
     observation_windows: Mapping[tuple[str, str], int]
     finding_codes: frozenset[tuple[str, str]]
+    record_matchers: Mapping[str, tuple[CodeMatcher, ...]] = field(default_factory=dict)
+
+    def wants_record(self, rtype: str, raw: Mapping[str, Any]) -> str | None:
+        """Return None if a Condition, Procedure or medication record is in a value set read, else why not.
+
+        A record whose concept is not an object, or a medication given by reference, is kept:
+        validation (or the referenced Medication) decides.
+        """
+        matchers = self.record_matchers.get(rtype)
+        if matchers is None:
+            return None
+        if rtype.startswith("Medication"):
+            if raw.get("medicationReference") is not None:
+                return None
+            concepts = [raw.get("medicationCodeableConcept")]
+        else:
+            concepts = [raw.get("code")]
+            if rtype == "Condition" and isinstance(raw.get("stage"), list):
+                concepts.extend(st.get("summary") for st in raw["stage"] if isinstance(st, Mapping))
+        for concept in concepts:
+            if concept is None:
+                continue
+            if not isinstance(concept, Mapping) or not isinstance(concept.get("coding", []), list):
+                return None
+            if _concept_matches(concept, matchers):
+                return None
+        if any(_has_coding_without_system(concept) for concept in concepts):
+            return UNIDENTIFIED
+        return f"{rtype} (no criterion reads its code)"
 
     def wants_observation(self, raw: Mapping[str, Any], as_of: dt.date | None) -> str | None:
         """Return None if the Observation is read, else why it is passed over."""
@@ -258,11 +287,13 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
             patients.append((index, raw, full_url))
         elif rtype not in MODELS:
             skipped[rtype] += 1
-        elif rtype == "Observation" and (why := read_filter.wants_observation(raw, as_of)) is not None:
+        elif (why := read_filter.wants_record(rtype, raw)) is not None or (
+            rtype == "Observation" and (why := read_filter.wants_observation(raw, as_of)) is not None
+        ):
             if why is UNIDENTIFIED:
                 name = _reference_keys(raw, None)
                 where = name[0] if name else f"Bundle.entry[{index}]"
-                warnings.append(f"{where}: a coding without a system cannot be identified; passed over")
+                warnings.append(f"{where}: {UNIDENTIFIED}; passed over")
             else:
                 skipped[why] += 1
         else:
@@ -369,3 +400,20 @@ def _string_numbers(raw: Mapping[str, Any]) -> list[str]:
             for bound in ("low", "high"):
                 check(ref_range.get(bound), f"referenceRange[{index}].{bound}")
     return found
+
+
+def _concept_matches(concept: Mapping[str, Any], matchers: tuple[CodeMatcher, ...]) -> bool:
+    texts = []
+    if isinstance(concept.get("text"), str):
+        texts.append(concept["text"].lower())
+    for coding in concept.get("coding", []):
+        if not isinstance(coding, Mapping):
+            return True  # malformed: let validation report it
+        system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
+        if isinstance(system, str) and isinstance(code, str):
+            key = normalise_code(system, code)
+            if any(m.match_code(system, key) for m in matchers):
+                return True
+        if isinstance(display, str):
+            texts.append(display.lower())
+    return any(m.match_text(text) for m in matchers for text in texts)

@@ -21,6 +21,9 @@ from service.criteria import (
     LabTest,
     LabUln,
     LabUlnTest,
+    MedicationDuration,
+    MedicationNode,
+    ProcedureNode,
     walk_trial,
 )
 from service.evaluate import Evaluator, evaluate_trial
@@ -56,10 +59,18 @@ def compile_catalog(catalog: Catalog) -> Compiled:
     finding_codes: set[tuple[str, str]] = set()
     used: set[str] = set(dict(catalog.meta.score_inputs).values())
     windows = {name: analyte.lookback_days for name, analyte in catalog.analytes.analytes.items()}
+    procedure_sets: set[str] = {catalog.meta.score_inputs.dialysis}
+    medication_sets: set[str] = set()
     for trial in catalog.trials.values():
         for _, node in walk_trial(trial):
             if isinstance(node, ConditionNode):
                 used.add(node.condition.valueset)
+            elif isinstance(node, ProcedureNode):
+                procedure_sets.add(node.procedure.valueset)
+            elif isinstance(node, MedicationNode):
+                medication_sets.add(node.medication.valueset)
+            elif isinstance(node, MedicationDuration):
+                medication_sets.add(node.medication_duration.valueset)
             test: LabTest | LabUlnTest | LabPositiveTest | None = None
             if isinstance(node, Lab):
                 test = node.lab
@@ -86,7 +97,16 @@ def compile_catalog(catalog: Catalog) -> Compiled:
         dialysis=catalog.valuesets[inputs.dialysis],
     )
     lookback = {name: a.lookback_days for name, a in catalog.analytes.analytes.items()}
-    return Compiled(ReadFilter(observation_windows, frozenset(finding_codes)), builder, matchers, lookback)
+    medication_matchers = tuple(catalog.valuesets[v] for v in sorted(medication_sets))
+    record_matchers = {
+        "Condition": tuple(catalog.valuesets[v] for v in sorted(used)),
+        "Procedure": tuple(catalog.valuesets[v] for v in sorted(procedure_sets)),
+        "MedicationStatement": medication_matchers,
+        "MedicationRequest": medication_matchers,
+        "MedicationAdministration": medication_matchers,
+    }
+    read_filter = ReadFilter(observation_windows, frozenset(finding_codes), record_matchers)
+    return Compiled(read_filter, builder, matchers, lookback)
 
 
 def read_facts(document: object, catalog: Catalog, as_of: dt.date, max_entries: int = 100_000) -> PatientFacts:
