@@ -75,7 +75,7 @@ class ReadFilter:
 
     observation_windows: Mapping[tuple[str, str], int]
     finding_codes: frozenset[tuple[str, str]]
-    record_matchers: Mapping[str, tuple[CodeMatcher, ...]] = field(default_factory=dict)
+    record_matchers: Mapping[str, CodeMatcher] = field(default_factory=dict)
 
     def wants_record(self, rtype: str, raw: Mapping[str, Any]) -> str | None:
         """Return None if a Condition, Procedure or medication record is in a value set read, else why not.
@@ -83,8 +83,8 @@ class ReadFilter:
         A record whose concept is not an object, or a medication given by reference, is kept:
         validation (or the referenced Medication) decides.
         """
-        matchers = self.record_matchers.get(rtype)
-        if matchers is None:
+        matcher = self.record_matchers.get(rtype)
+        if matcher is None:
             return None
         if rtype.startswith("Medication"):
             if raw.get("medicationReference") is not None:
@@ -99,7 +99,7 @@ class ReadFilter:
                 continue
             if not isinstance(concept, Mapping) or not isinstance(concept.get("coding", []), list):
                 return None
-            if _concept_matches(concept, matchers):
+            if _concept_matches(concept, matcher):
                 return None
         if any(_has_coding_without_system(concept) for concept in concepts):
             return UNIDENTIFIED
@@ -402,7 +402,7 @@ def _string_numbers(raw: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _concept_matches(concept: Mapping[str, Any], matchers: tuple[CodeMatcher, ...]) -> bool:
+def _concept_matches(concept: Mapping[str, Any], matcher: CodeMatcher) -> bool:
     texts = []
     if isinstance(concept.get("text"), str):
         texts.append(concept["text"].lower())
@@ -410,10 +410,12 @@ def _concept_matches(concept: Mapping[str, Any], matchers: tuple[CodeMatcher, ..
         if not isinstance(coding, Mapping):
             return True  # malformed: let validation report it
         system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
-        if isinstance(system, str) and isinstance(code, str):
-            key = normalise_code(system, code)
-            if any(m.match_code(system, key) for m in matchers):
-                return True
+        if (
+            isinstance(system, str)
+            and isinstance(code, str)
+            and matcher.match_code(system, normalise_code(system, code))
+        ):
+            return True
         if isinstance(display, str):
             texts.append(display.lower())
-    return any(m.match_text(text) for m in matchers for text in texts)
+    return any(matcher.match_text(text) for text in texts)

@@ -30,6 +30,7 @@ from service.evaluate import Evaluator, evaluate_trial
 from service.facts import FactBuilder, PatientFacts, ScoreMatchers, compute_scores
 from service.intake import ReadFilter, read_bundle
 from service.rank import TrialMatch, rank, summarise
+from service.terminology import CodeMatcher
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,17 @@ def compile_catalog(catalog: Catalog) -> Compiled:
         dialysis=catalog.valuesets[inputs.dialysis],
     )
     lookback = {name: a.lookback_days for name, a in catalog.analytes.analytes.items()}
-    medication_matchers = tuple(catalog.valuesets[v] for v in sorted(medication_sets))
+
+    def union(ids: set[str], name: str) -> CodeMatcher:
+        return CodeMatcher.union((catalog.valuesets[v] for v in sorted(ids)), name)
+
+    medication_matcher = union(medication_sets, "medications read")
     record_matchers = {
-        "Condition": tuple(catalog.valuesets[v] for v in sorted(used)),
-        "Procedure": tuple(catalog.valuesets[v] for v in sorted(procedure_sets)),
-        "MedicationStatement": medication_matchers,
-        "MedicationRequest": medication_matchers,
-        "MedicationAdministration": medication_matchers,
+        "Condition": union(used, "conditions read"),
+        "Procedure": union(procedure_sets, "procedures read"),
+        "MedicationStatement": medication_matcher,
+        "MedicationRequest": medication_matcher,
+        "MedicationAdministration": medication_matcher,
     }
     read_filter = ReadFilter(observation_windows, frozenset(finding_codes), record_matchers)
     return Compiled(read_filter, builder, matchers, lookback)

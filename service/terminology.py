@@ -165,6 +165,23 @@ class CodeMatcher:
         names = "|".join(re.escape(n.name) for n in valueset.names)
         self._names = re.compile(rf"\b(?:{names})\b") if names else None
 
+    @classmethod
+    def union(cls, matchers: Iterable[CodeMatcher], set_id: str) -> CodeMatcher:
+        """Return a matcher for all the matchers match, carve-outs aside (a superset, for pre-filters)."""
+        chosen = list(matchers)
+        union = cls.__new__(cls)
+        union.id, union.title = set_id, set_id
+        union.codes = frozenset().union(*(m.codes for m in chosen))
+        prefixes: dict[str, tuple[str, ...]] = {}
+        for matcher in chosen:
+            for system, values in matcher._prefixes.items():
+                prefixes[system] = prefixes.get(system, ()) + values
+        union._prefixes = prefixes
+        union._excluded = {}
+        patterns = [m._names.pattern for m in chosen if m._names is not None]
+        union._names = re.compile("|".join(patterns)) if patterns else None
+        return union
+
     @property
     def exact_only(self) -> bool:
         """Return whether the set is only exact codes (no prefixes, no names), so a code search finds it all."""
