@@ -173,10 +173,14 @@ def _window(days: int | None) -> str:
 class Evaluator:
     """Evaluates logic nodes against one patient's facts on one as-of date."""
 
-    def __init__(self, catalog: Catalog, facts: PatientFacts, as_of: dt.date) -> None:
+    def __init__(
+        self, catalog: Catalog, facts: PatientFacts, as_of: dt.date, node_keys: dict[int, str] | None = None
+    ) -> None:
         self.catalog = catalog
         self.facts = facts
         self.as_of = as_of
+        self._node_keys = node_keys or {}
+        self._results: dict[str, NodeResult] = {}
         self._sources = {
             "condition": facts.conditions + facts.findings,
             "medication": facts.medications,
@@ -193,7 +197,16 @@ class Evaluator:
         return found
 
     def node(self, node: Node) -> NodeResult:
-        """Evaluate one node of the closed vocabulary."""
+        """Evaluate one node of the closed vocabulary, once per request for equal nodes."""
+        key = self._node_keys.get(id(node))
+        if key is None:
+            return self._evaluate(node)
+        result = self._results.get(key)
+        if result is None:
+            result = self._results[key] = self._evaluate(node)
+        return result
+
+    def _evaluate(self, node: Node) -> NodeResult:
         if isinstance(node, All):
             return self._combine([self.node(child) for child in node.all], conjunction=True)
         if isinstance(node, AnyOf):

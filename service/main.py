@@ -31,6 +31,7 @@ from service.api import FHIR_JSON, router
 from service.cds import router as cds_router
 from service.criteria import load_catalog
 from service.errors import ClientError, Issue, NotFound, Unauthorized
+from service.pipeline import compile_catalog
 from service.settings import Settings, get_settings
 
 logger = logging.getLogger("trialmatch")
@@ -388,6 +389,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
     catalog = load_catalog(settings.criteria_dir, settings.copies_per_iu)
+    compile_catalog(catalog)  # start-up work (read filter, indexes) stays out of the request path
     app = FastAPI(
         title="trialmatch",
         version="0.1.0",

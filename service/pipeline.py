@@ -49,6 +49,7 @@ class Compiled:
 
     read_filter: ReadFilter
     builder: FactBuilder
+    node_keys: dict[int, str]
     score_matchers: ScoreMatchers
     lookback: dict[str, int]
 
@@ -111,7 +112,13 @@ def compile_catalog(catalog: Catalog) -> Compiled:
         "MedicationAdministration": medication_matcher,
     }
     read_filter = ReadFilter(observation_windows, frozenset(finding_codes), record_matchers)
-    return Compiled(read_filter, builder, matchers, lookback)
+    # Equal logic nodes (the same test in several trials) are evaluated once per request.
+    node_keys = {
+        id(node): node.model_dump_json(by_alias=True)
+        for trial in catalog.trials.values()
+        for _, node in walk_trial(trial)
+    }
+    return Compiled(read_filter, builder, node_keys, matchers, lookback)
 
 
 def read_facts(document: object, catalog: Catalog, as_of: dt.date, max_entries: int = 100_000) -> PatientFacts:
@@ -134,7 +141,7 @@ def match(
 ) -> MatchReport:
     """Match one patient's Bundle against the catalogue's trials (or the listed ones)."""
     facts = read_facts(document, catalog, as_of, max_entries)
-    evaluator = Evaluator(catalog, facts, as_of)
+    evaluator = Evaluator(catalog, facts, as_of, compile_catalog(catalog).node_keys)
     chosen = [catalog.trials[t] for t in trial_ids] if trial_ids else list(catalog.trials.values())
     matches = [summarise(trial, evaluate_trial(trial, evaluator)) for trial in chosen]
     return MatchReport(as_of, catalog.version, facts, tuple(rank(matches)))
