@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from service.criteria import Catalog
@@ -169,16 +170,21 @@ def get_trial(trial_id: str, catalog: CatalogDep) -> TrialDetail:
     return trial_detail(trial, catalog.version)
 
 
+def _json(model: BaseModel) -> Response:
+    """Serialise a response model once (FastAPI would validate it again; the spec still names the model)."""
+    return Response(model.model_dump_json(by_alias=True), media_type="application/json")
+
+
 @router.post(
     "/facts", operation_id="readFacts", response_model=FactsResponse, tags=["matching"], openapi_extra=BUNDLE_BODY
 )
-async def post_facts(request: Request, catalog: CatalogDep, settings: SettingsDep, as_of: AsOf = None) -> FactsResponse:
+async def post_facts(request: Request, catalog: CatalogDep, settings: SettingsDep, as_of: AsOf = None) -> Response:
     """Show what the service read from a Bundle: labs in canonical units, records, scores, warnings."""
     day = parse_as_of(as_of)
     document = await read_body(request, settings)
     # The work runs in a worker thread so the event loop stays free (health checks, time limit).
     facts = await run_in_threadpool(read_facts, document, catalog, day, settings.max_entries)
-    return facts_out(facts, day, catalog.version)
+    return _json(facts_out(facts, day, catalog.version))
 
 
 TrialFilter = Annotated[list[str] | None, Query(description="Restrict to these trial ids (repeatable).")]
@@ -219,12 +225,12 @@ async def post_match(
     settings: SettingsDep,
     as_of: AsOf = None,
     trial: TrialFilter = None,
-) -> MatchResponse | Response:
+) -> Response:
     """Match one patient's Bundle against every trial and return them ranked with reasons."""
     report = await _match_report(request, catalog, settings, as_of, trial)
     if prefers_fhir(request.headers.get("accept")):
         return Response(orjson.dumps(searchset(report)), media_type=FHIR_JSON)
-    return match_out(report)
+    return _json(match_out(report))
 
 
 @router.post(
