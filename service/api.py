@@ -127,7 +127,7 @@ async def read_body(request: Request, settings: Settings) -> object:
             raise PayloadTooLarge(limit)
     if body.startswith(UTF8_BOM):
         del body[: len(UTF8_BOM)]  # RFC 8259 section 8.1 lets a parser ignore a BOM
-    if not body.strip():
+    if not body or body.isspace():  # isspace stops at the first other byte; strip() would copy
         raise NotJson("request body is empty; send a FHIR Bundle")
     try:
         return orjson.loads(body)  # parsed from the buffer itself: no second copy of the body
