@@ -370,7 +370,7 @@ class Evaluator:
                 missing=[f"{m} (for {name})" for m in missing],
             )
         truth = numeric_truth(value_interval(result.value, None), test, 1.0)
-        detail = ", ".join(f"{k} {v}" for k, v in result.detail)
+        detail = result.detail_text
         shown = f"{name} {_num(result.value)}" + (f" ({detail})" if detail else "")
         reason = f"{shown} {wanted}" if truth is Truth.TRUE else f"{shown}, not {wanted}"
         if result.flags:

@@ -23,6 +23,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from service import scores as formulas
@@ -183,6 +184,11 @@ class ScoreResult:
     missing: tuple[str, ...]
     detail: tuple[tuple[str, str], ...] = ()
     flags: tuple[str, ...] = ()
+
+    @cached_property
+    def detail_text(self) -> str:
+        """Return the detail as one phrase ('class B, bilirubin 2, ...'), built once."""
+        return ", ".join(f"{k} {v}" for k, v in self.detail)
 
 
 @dataclass

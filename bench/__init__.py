@@ -1,0 +1,1 @@
+"""Benchmarks and load tests for trialmatch; never imported by the service."""
