@@ -59,6 +59,110 @@ BUNDLE_TYPES = frozenset(
     }
 )
 
+# The elements facts reads from each resource type (plus the ones R4 requires). Only these are
+# validated: the rest of a resource (narrative, extensions, identifiers, addresses, performers...)
+# is never read, and validating it costs most of the time on real exports.
+_SUBJECT = ("resourceType", "id", "subject")
+READ_ELEMENTS: dict[str, frozenset[str]] = {
+    "Patient": frozenset({"resourceType", "id", "birthDate", "gender", "deceasedBoolean", "deceasedDateTime"}),
+    "Observation": frozenset(
+        {
+            *_SUBJECT,
+            "status",
+            "code",
+            "effectiveDateTime",
+            "effectivePeriod",
+            "effectiveInstant",
+            "issued",
+            "valueQuantity",
+            "valueCodeableConcept",
+            "valueString",
+            "valueBoolean",
+            "interpretation",
+            "referenceRange",
+        }
+    ),
+    "Condition": frozenset(
+        {
+            *_SUBJECT,
+            "clinicalStatus",
+            "verificationStatus",
+            "code",
+            "severity",
+            "stage",
+            "recordedDate",
+            "onsetDateTime",
+            "onsetPeriod",
+            "onsetAge",
+            "onsetRange",
+            "onsetString",
+            "abatementDateTime",
+            "abatementPeriod",
+            "abatementAge",
+            "abatementRange",
+            "abatementString",
+        }
+    ),
+    "MedicationStatement": frozenset(
+        {
+            *_SUBJECT,
+            "status",
+            "medicationCodeableConcept",
+            "medicationReference",
+            "effectiveDateTime",
+            "effectivePeriod",
+            "dateAsserted",
+        }
+    ),
+    "MedicationRequest": frozenset(
+        {
+            *_SUBJECT,
+            "status",
+            "intent",
+            "medicationCodeableConcept",
+            "medicationReference",
+            "authoredOn",
+            "dispenseRequest",
+        }
+    ),
+    "MedicationAdministration": frozenset(
+        {
+            *_SUBJECT,
+            "status",
+            "medicationCodeableConcept",
+            "medicationReference",
+            "effectiveDateTime",
+            "effectivePeriod",
+        }
+    ),
+    "Medication": frozenset({"resourceType", "id", "code"}),
+    "Procedure": frozenset(
+        {
+            *_SUBJECT,
+            "status",
+            "code",
+            "performedDateTime",
+            "performedPeriod",
+            "performedAge",
+            "performedRange",
+            "performedString",
+        }
+    ),
+    "AllergyIntolerance": frozenset(
+        {
+            "resourceType",
+            "id",
+            "patient",
+            "code",
+            "criticality",
+            "reaction",
+            "category",
+            "clinicalStatus",
+            "verificationStatus",
+        }
+    ),
+}
+
 MAX_REPORTED_ISSUES = 100
 UNIDENTIFIED = "a coding without a system cannot be identified"
 
@@ -238,8 +342,9 @@ def reference_key(reference: str) -> str:
 def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_of: dt.date | None = None) -> Intake:
     """Validate the Bundle's shape and the resources a criterion reads; raise on client errors.
 
-    The narrative (``text``) of a read resource is dropped before validation: nothing reads it,
-    and real exports carry large or malformed XHTML there.
+    Of a read resource, only the elements facts reads (READ_ELEMENTS) are validated: nothing
+    reads the narrative, extensions or identifiers, and real exports carry large or malformed
+    XHTML and many extensions there.
     """
     if not isinstance(document, dict):
         kind = type(document).__name__
@@ -325,7 +430,8 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
                 )
             )
         try:
-            model = MODELS[rtype].model_validate({k: v for k, v in raw.items() if k != "text"})
+            elements = READ_ELEMENTS[rtype]
+            model = MODELS[rtype].model_validate({k: v for k, v in raw.items() if k in elements})
         except RecursionError:
             issues.append(
                 Issue(
