@@ -56,19 +56,7 @@ from pydantic.alias_generators import to_camel
 from starlette.concurrency import run_in_threadpool
 
 from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, parse_as_of, read_body
-from service.criteria import (
-    Allergy,
-    Catalog,
-    ConditionNode,
-    Lab,
-    LabPositive,
-    LabUln,
-    MedicationDuration,
-    MedicationNode,
-    ProcedureNode,
-    Score,
-    walk_trial,
-)
+from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
 from service.logic import Outcome
 from service.pipeline import MatchReport, match
@@ -194,31 +182,10 @@ def _search(resource_type: str, param: str | None = None, codes: Iterable[tuple[
 @cache
 def templates(catalog: Catalog) -> tuple[Template, ...]:
     """Return the prefetch templates for exactly the records and codes the catalogue's criteria read."""
-    analytes: set[str] = set()
-    conditions: set[str] = set()
-    procedures: set[str] = set()
-    medications: set[str] = set()
-    allergies = scores = False
-    for trial in catalog.trials.values():
-        for _, node in walk_trial(trial):
-            if isinstance(node, Lab):
-                analytes.add(node.lab.analyte)
-            elif isinstance(node, LabUln):
-                analytes.add(node.lab_uln.analyte)
-            elif isinstance(node, LabPositive):
-                analytes.add(node.lab_positive.analyte)
-            elif isinstance(node, Score):
-                scores = True
-            elif isinstance(node, ConditionNode):
-                conditions.add(node.condition.valueset)
-            elif isinstance(node, ProcedureNode):
-                procedures.add(node.procedure.valueset)
-            elif isinstance(node, MedicationNode):
-                medications.add(node.medication.valueset)
-            elif isinstance(node, MedicationDuration):
-                medications.add(node.medication_duration.valueset)
-            elif isinstance(node, Allergy):
-                allergies = True
+    reads = catalog_reads(catalog.trials.values())
+    analytes = set(reads.analytes)
+    conditions, procedures, medications = set(reads.conditions), set(reads.procedures), set(reads.medications)
+    allergies, scores = reads.allergies, reads.scores
     if scores:
         inputs = catalog.meta.score_inputs
         analytes.update(a for a in SCORE_ANALYTES if a in catalog.analytes.analytes)

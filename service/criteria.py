@@ -13,7 +13,7 @@ with its file and path; the service refuses to start on such a catalogue.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -314,6 +314,56 @@ def walk_trial(trial: Trial) -> Iterator[tuple[str, Node]]:
         for part_index, part in enumerate(criterion.parts):
             if part.logic is not None:
                 yield from _walk(part.logic, f"{base}.parts[{part_index}].logic")
+
+
+@dataclass(frozen=True)
+class CatalogReads:
+    """What the catalogue's criteria read: value sets by record kind, analytes with their widest window."""
+
+    conditions: frozenset[str]
+    procedures: frozenset[str]
+    medications: frozenset[str]
+    analytes: dict[str, int]  # analyte -> widest within_days a criterion asks for (0: its default look-back)
+    scores: bool
+    allergies: bool
+
+
+def catalog_reads(trials: Iterable[Trial]) -> CatalogReads:
+    """Walk every logic node once and collect what the criteria read (score inputs not included)."""
+    conditions: set[str] = set()
+    procedures: set[str] = set()
+    medications: set[str] = set()
+    analytes: dict[str, int] = {}
+    scores = allergies = False
+    for trial in trials:
+        for _, node in walk_trial(trial):
+            if isinstance(node, ConditionNode):
+                conditions.add(node.condition.valueset)
+            elif isinstance(node, ProcedureNode):
+                procedures.add(node.procedure.valueset)
+            elif isinstance(node, MedicationNode):
+                medications.add(node.medication.valueset)
+            elif isinstance(node, MedicationDuration):
+                medications.add(node.medication_duration.valueset)
+            elif isinstance(node, Score):
+                scores = True
+            elif isinstance(node, Allergy):
+                allergies = True
+            else:
+                test: LabTest | LabUlnTest | LabPositiveTest | None = None
+                if isinstance(node, Lab):
+                    test = node.lab
+                elif isinstance(node, LabUln):
+                    test = node.lab_uln
+                elif isinstance(node, LabPositive):
+                    test = node.lab_positive
+                if test is None:
+                    continue
+                for name in (test.analyte, *getattr(test, "or_analytes", ())):
+                    analytes[name] = max(analytes.get(name, 0), test.within_days or 0)
+    return CatalogReads(
+        frozenset(conditions), frozenset(procedures), frozenset(medications), analytes, scores, allergies
+    )
 
 
 def _walk(node: Node, path: str) -> Iterator[tuple[str, Node]]:

@@ -12,20 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from service.criteria import (
-    Catalog,
-    ConditionNode,
-    Lab,
-    LabPositive,
-    LabPositiveTest,
-    LabTest,
-    LabUln,
-    LabUlnTest,
-    MedicationDuration,
-    MedicationNode,
-    ProcedureNode,
-    walk_trial,
-)
+from service.criteria import Catalog, catalog_reads, walk_trial
 from service.evaluate import Evaluator, evaluate_trial
 from service.facts import FactBuilder, PatientFacts, ScoreMatchers, compute_scores
 from service.intake import ReadFilter, read_bundle
@@ -58,39 +45,20 @@ class Compiled:
 def compile_catalog(catalog: Catalog) -> Compiled:
     """Derive the read filter (codes a criterion reads) and fact builder from a catalogue."""
     builder = FactBuilder(catalog.analytes, catalog.units)
-    finding_codes: set[tuple[str, str]] = set()
-    used: set[str] = set(dict(catalog.meta.score_inputs).values())
-    windows = {name: analyte.lookback_days for name, analyte in catalog.analytes.analytes.items()}
-    procedure_sets: set[str] = {catalog.meta.score_inputs.dialysis}
-    medication_sets: set[str] = set()
-    for trial in catalog.trials.values():
-        for _, node in walk_trial(trial):
-            if isinstance(node, ConditionNode):
-                used.add(node.condition.valueset)
-            elif isinstance(node, ProcedureNode):
-                procedure_sets.add(node.procedure.valueset)
-            elif isinstance(node, MedicationNode):
-                medication_sets.add(node.medication.valueset)
-            elif isinstance(node, MedicationDuration):
-                medication_sets.add(node.medication_duration.valueset)
-            test: LabTest | LabUlnTest | LabPositiveTest | None = None
-            if isinstance(node, Lab):
-                test = node.lab
-            elif isinstance(node, LabUln):
-                test = node.lab_uln
-            elif isinstance(node, LabPositive):
-                test = node.lab_positive
-            if test is not None and test.within_days is not None:
-                for name in (test.analyte, *getattr(test, "or_analytes", ())):
-                    windows[name] = max(windows[name], test.within_days)
+    reads = catalog_reads(catalog.trials.values())
+    inputs = catalog.meta.score_inputs
+    used = set(reads.conditions) | set(dict(inputs).values())
+    procedure_sets = set(reads.procedures) | {inputs.dialysis}
+    windows = {
+        name: max(analyte.lookback_days, reads.analytes.get(name, 0))
+        for name, analyte in catalog.analytes.analytes.items()
+    }
     observation_windows = {
         (code.system, code.code): windows[name]
         for name, analyte in catalog.analytes.analytes.items()
         for code in analyte.codes
     }
-    for vs_id in used:
-        finding_codes.update(catalog.valuesets[vs_id].codes)
-    inputs = catalog.meta.score_inputs
+    finding_codes = {code for vs_id in used for code in catalog.valuesets[vs_id].codes}
     matchers = ScoreMatchers(
         ascites=catalog.valuesets[inputs.ascites],
         ascites_severe=catalog.valuesets[inputs.ascites_severe],
@@ -103,7 +71,7 @@ def compile_catalog(catalog: Catalog) -> Compiled:
     def union(ids: set[str], name: str) -> CodeMatcher:
         return CodeMatcher.union((catalog.valuesets[v] for v in sorted(ids)), name)
 
-    medication_matcher = union(medication_sets, "medications read")
+    medication_matcher = union(set(reads.medications), "medications read")
     record_matchers = {
         "Condition": union(used, "conditions read"),
         "Procedure": union(procedure_sets, "procedures read"),
