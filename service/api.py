@@ -186,6 +186,15 @@ async def post_facts(request: Request, catalog: CatalogDep, settings: SettingsDe
     return _json(facts_out(facts, day, catalog.version))
 
 
+def _fhir_searchset_200(description: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "description": description,
+            "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirBundle"}}},
+        }
+    }
+
+
 TrialFilter = Annotated[list[str] | None, Query(description="Restrict to these trial ids (repeatable).")]
 
 
@@ -207,16 +216,11 @@ async def _match_report(
     response_model=MatchResponse,
     tags=["matching"],
     openapi_extra=BUNDLE_BODY,
-    responses={
-        200: {
-            "description": (
-                "The JSON answer (application/json), or with `Accept: application/fhir+json` a FHIR searchset "
-                "Bundle of ResearchStudy resources, best first, with status, score and per-criterion verdicts "
-                "as extensions (see service/fhir_answer.py)."
-            ),
-            "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirBundle"}}},
-        }
-    },
+    responses=_fhir_searchset_200(
+        "The JSON answer (application/json), or with `Accept: application/fhir+json` a FHIR searchset "
+        "Bundle of ResearchStudy resources, best first, with status, score and per-criterion verdicts "
+        "as extensions (see service/fhir_answer.py)."
+    ),
 )
 async def post_match(
     request: Request,
@@ -238,13 +242,10 @@ async def post_match(
     tags=["matching"],
     openapi_extra=BUNDLE_BODY,
     response_class=Response,
-    responses={
-        200: {
-            "description": "A FHIR searchset Bundle of ResearchStudy resources, best first (same as POST /match "
-            "with Accept: application/fhir+json).",
-            "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirBundle"}}},
-        }
-    },
+    responses=_fhir_searchset_200(
+        "A FHIR searchset Bundle of ResearchStudy resources, best first (same as POST /match "
+        "with Accept: application/fhir+json)."
+    ),
 )
 async def post_match_fhir(
     request: Request,
