@@ -35,3 +35,17 @@ def test_match_reports_a_bad_bundle(tmp_path: Path, capsys: pytest.CaptureFixtur
     path.write_text('{"resourceType": "Bundle", "type": "collection", "entry": []}', encoding="utf-8")
     assert main(["match", str(path), "--as-of", "2026-11-22"]) == 2
     assert "no Patient" in capsys.readouterr().err
+
+
+def test_readme_worked_example_is_what_the_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's worked example is the command's real output, line for line."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    command = (
+        "$ trialmatch match tests/cases/bundles/readme_example_bilirubin_205_umol_no_hiv_test.json --as-of 2026-11-22\n"
+    )
+    start = readme.index(command) + len(command)
+    shown = readme[start : readme.index("```", start)].strip().splitlines()
+    example = BASELINE.parent / "readme_example_bilirubin_205_umol_no_hiv_test.json"
+    assert main(["match", str(example), "--as-of", "2026-11-22"]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert [line.rstrip() for line in printed] == [line.rstrip() for line in shown]
