@@ -169,6 +169,11 @@ def get_trial(trial_id: str, catalog: CatalogDep) -> TrialDetail:
     return trial_detail(trial, catalog.version)
 
 
+def _fhir(report: MatchReport) -> Response:
+    """Return a match report as a FHIR searchset Bundle."""
+    return Response(orjson.dumps(searchset(report)), media_type=FHIR_JSON)
+
+
 def _json(model: BaseModel) -> Response:
     """Serialise a response model once (FastAPI would validate it again; the spec still names the model)."""
     return Response(model.model_dump_json(by_alias=True), media_type="application/json")
@@ -232,7 +237,7 @@ async def post_match(
     """Match one patient's Bundle against every trial and return them ranked with reasons."""
     report = await _match_report(request, catalog, settings, as_of, trial)
     if prefers_fhir(request.headers.get("accept")):
-        return Response(orjson.dumps(searchset(report)), media_type=FHIR_JSON)
+        return _fhir(report)
     return _json(match_out(report))
 
 
@@ -255,5 +260,4 @@ async def post_match_fhir(
     trial: TrialFilter = None,
 ) -> Response:
     """Match one patient's Bundle and answer as a FHIR searchset Bundle of ResearchStudy resources."""
-    report = await _match_report(request, catalog, settings, as_of, trial)
-    return Response(orjson.dumps(searchset(report)), media_type=FHIR_JSON)
+    return _fhir(await _match_report(request, catalog, settings, as_of, trial))

@@ -407,6 +407,20 @@ def _validate(model: type[BaseModel], data: Any, name: str, problems: list[str])
         return None
 
 
+def _load_folder(folder: Path, model: type[BaseModel], problems: list[str]) -> dict[str, Any]:
+    """Validate every YAML file of a folder as ``model``; each file's id must be its name."""
+    loaded: dict[str, Any] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        name = f"{folder.name}/{path.name}"
+        item = _validate(model, _read_yaml(path, problems), name, problems)
+        if item is None:
+            continue
+        if item.id != path.stem:
+            problems.append(f"{name}: id '{item.id}' does not match the file name")
+        loaded[item.id] = item
+    return loaded
+
+
 def load_catalog(directory: Path, copies_per_iu: float | None = None) -> Catalog:
     """Load and validate the whole catalogue; raise CatalogError listing every problem."""
     problems: list[str] = []
@@ -414,22 +428,8 @@ def load_catalog(directory: Path, copies_per_iu: float | None = None) -> Catalog
         raise CatalogError([f"{directory}: criteria directory not found"])
     meta = _validate(CatalogMeta, _read_yaml(directory / "catalog.yaml", problems), "catalog.yaml", problems)
     analytes = _validate(AnalyteTable, _read_yaml(directory / "analytes.yaml", problems), "analytes.yaml", problems)
-    valuesets: dict[str, ValueSet] = {}
-    for path in sorted((directory / "valuesets").glob("*.yaml")):
-        vs = _validate(ValueSet, _read_yaml(path, problems), f"valuesets/{path.name}", problems)
-        if vs is None:
-            continue
-        if vs.id != path.stem:
-            problems.append(f"valuesets/{path.name}: id '{vs.id}' does not match the file name")
-        valuesets[vs.id] = vs
-    trials: dict[str, Trial] = {}
-    for path in sorted((directory / "trials").glob("*.yaml")):
-        trial = _validate(Trial, _read_yaml(path, problems), f"trials/{path.name}", problems)
-        if trial is None:
-            continue
-        if trial.id != path.stem:
-            problems.append(f"trials/{path.name}: id '{trial.id}' does not match the file name")
-        trials[trial.id] = trial
+    valuesets: dict[str, ValueSet] = _load_folder(directory / "valuesets", ValueSet, problems)
+    trials: dict[str, Trial] = _load_folder(directory / "trials", Trial, problems)
     if not trials and not problems:
         problems.append("trials/: no trial files")
     if meta is not None:
