@@ -59,7 +59,6 @@ SCORE_NAMES = {
     "bmi": "BMI",
 }
 OP_WORDS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "="}
-NEGATED_OP = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!="}
 
 
 @dataclass
@@ -298,7 +297,7 @@ class Evaluator:
         else:
             reason = f"{display} {stated} on {value.effective} cannot be compared with {wanted}"
         missing = [f"a quantified {display} result"] if truth is Truth.UNKNOWN else []
-        evidence = [Evidence(value.reference, f"{value.code}: {value.original} on {value.effective}")]
+        evidence = [value.evidence()]
         return NodeResult(truth, [reason], evidence, missing)
 
     def _lab_uln(self, node: LabUln) -> NodeResult:
@@ -354,7 +353,7 @@ class Evaluator:
         reason = f"{display} {value.original} on {value.effective}"
         if not value.original.endswith(")"):
             reason += f": {word}"
-        evidence = [Evidence(value.reference, f"{value.code}: {value.original} on {value.effective}")]
+        evidence = [value.evidence()]
         return NodeResult(Truth.of(value.positive), [reason], evidence)
 
     def _score(self, node: Score) -> NodeResult:
@@ -442,11 +441,11 @@ class Evaluator:
             reasons = [f"{title}: {label}{_dates(record)}" for record, label in hits[:3]]
             if len(hits) > 3:
                 reasons.append(f"and {len(hits) - 3} more {noun}s of {title}")
-            evidence = [Evidence(r.reference, r.display) for r, _ in hits]
+            evidence = [r.evidence() for r, _ in hits]
             return NodeResult(Truth.TRUE, reasons, evidence)
         if len(hits) + len(maybe) >= test.min_count:
             reasons = [f"{title}: {label}{_dates(record)} ({why})" for record, label, why in maybe[:3]]
-            evidence = [Evidence(r.reference, r.display) for r, _, _ in maybe]
+            evidence = [r.evidence() for r, _, _ in maybe]
             missing = [f"confirmation or dates of {title} ({window})"]
             return NodeResult(Truth.UNKNOWN, reasons, evidence, missing)
         count = f"{test.min_count} or more {noun}s" if test.min_count > 1 else f"{noun}"
@@ -454,7 +453,7 @@ class Evaluator:
         if outside:
             last = outside[0][0]
             reason += f"; found {len(outside)} outside the window, e.g. {outside[0][1]}{_dates(last)}"
-        evidence = [Evidence(r.reference, r.display) for r, _ in outside[:3]]
+        evidence = [r.evidence() for r, _ in outside[:3]]
         return NodeResult(Truth.FALSE, [reason], evidence)
 
     def _duration(self, test: DurationTest) -> NodeResult:
@@ -476,7 +475,7 @@ class Evaluator:
             return NodeResult(
                 Truth.UNKNOWN,
                 [f"{matcher.title}: {label} with no start date or status"],
-                [Evidence(record.reference, record.display)],
+                [record.evidence()],
                 [f"start date of {matcher.title}"],
             )
         if not current:
@@ -494,7 +493,7 @@ class Evaluator:
         days = f"{shortest}" if shortest == longest else f"{shortest} to {longest}"
         verdict = wanted if truth is Truth.TRUE else f"not {wanted}"
         reason = f"{matcher.title}: {first[1]} since {_span_text(start_span)}, {days} days ({verdict})"
-        evidence = [Evidence(r.reference, r.display) for r, _ in current]
+        evidence = [r.evidence() for r, _ in current]
         missing = [f"exact start date of {matcher.title}"] if truth is Truth.UNKNOWN else []
         return NodeResult(truth, [reason], evidence, missing)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -121,9 +121,9 @@ class LabValue:
     status: str
     converted: bool
 
-    def describe(self) -> str:
-        """Return the value as reported, e.g. '<20 [IU]/mL', or the qualitative result."""
-        return self.original
+    def evidence(self) -> Evidence:
+        """Return this value as evidence: its resource, code, value as reported and date."""
+        return Evidence(self.reference, f"{self.code}: {self.original} on {self.effective}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +143,10 @@ class ClinicalRecord:
     reference: str
     display: str
     extra: tuple[tuple[str, str], ...] = ()
+
+    def evidence(self) -> Evidence:
+        """Return this record as evidence: its resource and display."""
+        return Evidence(self.reference, self.display)
 
     @property
     def uncertain(self) -> bool:
@@ -716,17 +720,6 @@ def matching(records: Iterable[ClinicalRecord], matcher: CodeMatcher) -> list[tu
         if label is not None:
             found.append((record, label))
     return found
-
-
-def evidence_of(records: Sequence[ClinicalRecord | LabValue]) -> list[Evidence]:
-    """Return evidence entries for records, in the order given."""
-    out = []
-    for record in records:
-        if isinstance(record, LabValue):
-            out.append(Evidence(record.reference, f"{record.code}: {record.original} on {record.effective}"))
-        else:
-            out.append(Evidence(record.reference, record.display))
-    return out
 
 
 # -- timing of records -----------------------------------------------------------------------

@@ -53,7 +53,6 @@ SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 ]
 OPEN_PATHS = frozenset({"/health"})
-DOC_PATHS = frozenset({"/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect"})
 
 
 def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
