@@ -80,6 +80,24 @@ def summarise(trial: Trial, results: Sequence[CriterionResult]) -> TrialMatch:
     return TrialMatch(0, trial, trial_status(results), trial_score(results), reasons, missing, review, tuple(results))
 
 
+def status_text(match: TrialMatch) -> str:
+    """Return the status as a person reads it: 'eligible, pending 4 review items', 'possibly eligible: 1 item missing'.
+
+    The API field keeps its value (``status``); this is the wording of readable outputs (the
+    command line, CDS cards, the web view).
+    """
+    if match.status is Status.ELIGIBLE:
+        count = len(match.to_review)
+        return f"eligible, pending {count} review item{'s' if count != 1 else ''}" if count else "eligible"
+    if match.status is Status.POSSIBLY_ELIGIBLE:
+        count = len(match.missing_data)
+        if not count:
+            return "possibly eligible"
+        return f"possibly eligible: {count} item{'s' if count != 1 else ''} missing"
+    count = len(match.exclusion_reasons)
+    return f"ineligible: {count} criteri{'a' if count != 1 else 'on'} not met"
+
+
 def rank(matches: Sequence[TrialMatch]) -> list[TrialMatch]:
     """Order matches by status, then score descending, then trial id, and number them from 1."""
     ordered = sorted(matches, key=lambda m: (STATUS_ORDER[m.status], -m.score, m.trial.id))

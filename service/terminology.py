@@ -68,7 +68,13 @@ class NameEntry(_Strict):
 
 
 class ValueSet(_Strict):
-    """A named set of codes, ICD prefixes and ingredient names, each with its source."""
+    """A named set of codes, ICD prefixes and ingredient names, each with its source.
+
+    ``suspect_words`` are the safety net: lower-case words or phrases that, found as whole words
+    in the display or text of a record none of whose codes is in the set, suggest the concept
+    anyway ("carcinoma", "sepsis"). Such a record never counts as a match; it makes a criterion
+    that reads the set unknown, naming the record, instead of a silent "no record".
+    """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -77,6 +83,15 @@ class ValueSet(_Strict):
     prefixes: tuple[PrefixEntry, ...] = ()
     names: tuple[NameEntry, ...] = ()
     exclude_prefixes: tuple[PrefixEntry, ...] = ()
+    suspect_words: tuple[str, ...] = ()
+
+    @field_validator("suspect_words")
+    @classmethod
+    def _lower_words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for word in value:
+            if word != word.lower().strip() or not word:
+                raise ValueError(f"suspect word '{word}' must be lower case without surrounding spaces")
+        return value
 
 
 class UnitConversion(_Strict):

@@ -1,0 +1,68 @@
+"""The fact builder: an Intake -> PatientFacts, through the lab and record readers."""
+
+from __future__ import annotations
+
+from service.facts.labs import LabReader
+from service.facts.model import ADMINISTRATIVE_GENDER, PatientFacts, date_span
+from service.facts.records import RecordReader
+from service.intake import Intake
+from service.terminology import AnalyteTable
+from service.units import UnitTable
+
+
+class FactBuilder:
+    """Builds PatientFacts from an Intake, using the analyte table and the value sets."""
+
+    def __init__(self, table: AnalyteTable, units: UnitTable) -> None:
+        self.labs = LabReader(table, units)
+        self.records = RecordReader()
+
+    def build(self, intake: Intake) -> PatientFacts:
+        """Read the patient, labs, conditions, medications, procedures and allergies."""
+        warnings = list(intake.warnings)
+        patient = intake.patient.resource
+        birth = date_span(patient.birthDate) if patient.birthDate else None
+        deceased: bool | None = None
+        if patient.deceasedBoolean is not None:
+            deceased = bool(patient.deceasedBoolean)
+        elif patient.deceasedDateTime is not None:
+            deceased = True
+        facts = PatientFacts(
+            patient_id=patient.id or intake.patient.reference,
+            sex=patient.gender if patient.gender in ADMINISTRATIVE_GENDER else None,
+            birth=birth,
+            deceased=deceased,
+            labs={},
+            conditions=[],
+            findings=[],
+            medications=[],
+            procedures=[],
+            allergies=[],
+            warnings=warnings,
+        )
+        if patient.gender is not None and patient.gender not in ADMINISTRATIVE_GENDER:
+            warnings.append("Patient.gender is not an administrative-gender code; sex unknown")
+        for read in intake.resources.get("Observation", ()):
+            self.labs.observation(read, facts)
+        for values in facts.labs.values():
+            values.sort(key=lambda v: (v.effective, v.reference), reverse=True)
+        for read in intake.resources.get("Condition", ()):
+            record = self.records.condition(read, facts)
+            if record is not None:
+                facts.conditions.append(record)
+        for rtype in ("MedicationStatement", "MedicationRequest", "MedicationAdministration"):
+            for read in intake.resources.get(rtype, ()):
+                med = self.records.medication(read, intake, facts)
+                if med is not None:
+                    facts.medications.append(med)
+        for read in intake.resources.get("Procedure", ()):
+            proc = self.records.procedure(read, facts)
+            if proc is not None:
+                facts.procedures.append(proc)
+        for read in intake.resources.get("AllergyIntolerance", ()):
+            allergy = self.records.allergy(read)
+            if allergy is not None:
+                facts.allergies.append(allergy)
+        return facts
+
+    # -- observations ----------------------------------------------------------------------

@@ -1,0 +1,205 @@
+"""Scores from facts: Child-Pugh, MELD variants and BMI from the latest counted values and current records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from service import scores as formulas
+from service.facts.model import ClinicalRecord, PatientFacts, ScoreInput, ScoreResult
+from service.facts.records import is_current, matching, occurred_within
+from service.terminology import CodeMatcher
+
+SEVERITY_SEVERE = "24484000"
+SEVERITY_MODERATE = "6736007"
+SEVERITY_MILD = "255604002"
+DIALYSIS_WINDOW_DAYS = 7
+DIALYSIS_MIN_SESSIONS = 2
+
+
+@dataclass(frozen=True)
+class ScoreMatchers:
+    """The value sets Child-Pugh and MELD read (named in criteria/catalog.yaml)."""
+
+    ascites: CodeMatcher
+    ascites_severe: CodeMatcher
+    encephalopathy: CodeMatcher
+    encephalopathy_coma: CodeMatcher
+    dialysis: CodeMatcher
+
+
+def _severity(record: ClinicalRecord) -> str | None:
+    codes = {code for _, code, _ in record.severity}
+    if SEVERITY_SEVERE in codes:
+        return "severe"
+    if SEVERITY_MODERATE in codes:
+        return "moderate"
+    if SEVERITY_MILD in codes:
+        return "mild"
+    return None
+
+
+def _lab_input(facts: PatientFacts, analyte: str, label: str, as_of: dt.date, days: int) -> ScoreInput | None:
+    value = facts.latest(analyte, as_of, days)
+    if value is None or value.value is None or value.comparator is not None:
+        return None
+    return ScoreInput(label, round(value.value, 4), value.unit, value.effective, value.reference)
+
+
+def compute_scores(
+    facts: PatientFacts,
+    as_of: dt.date,
+    matchers: ScoreMatchers,
+    lookback: dict[str, int],
+    meld3_cap: int | None,
+) -> dict[str, ScoreResult]:
+    """Compute Child-Pugh, MELD, MELD-Na, MELD 3.0 and BMI from the latest values in their look-backs.
+
+    A lab feeds a score when it is the latest counted value within the analyte's look-back
+    (analytes.yaml lookback_days) before the as-of date; a censored value ('<', '>') does not.
+    """
+    labs = {
+        name: _lab_input(facts, name, label, as_of, lookback[name])
+        for name, label in (
+            ("bilirubin_total", "total bilirubin"),
+            ("albumin", "albumin"),
+            ("inr", "INR"),
+            ("creatinine", "creatinine"),
+            ("sodium", "sodium"),
+        )
+    }
+
+    def missing(*names: str) -> tuple[str, ...]:
+        return tuple(
+            f"{n.replace('_total', '').replace('_', ' ')} within {lookback[n]} days" for n in names if labs[n] is None
+        )
+
+    out: dict[str, ScoreResult] = {}
+
+    # Child-Pugh: ascites and encephalopathy grades from current conditions and findings.
+    flags: list[str] = []
+    clinical = [r for r in facts.conditions + facts.findings if is_current(r, as_of) and not r.uncertain]
+    ascites_records = [r for r, _ in matching(clinical, matchers.ascites)]
+    severe_ascites = [r for r, _ in matching(clinical, matchers.ascites_severe)]
+    ascites: formulas.AscitesGrade = "none"
+    if severe_ascites or any(_severity(r) in ("moderate", "severe") for r in ascites_records):
+        ascites = "moderate_severe"
+    elif ascites_records:
+        ascites = "mild"
+        if all(_severity(r) is None for r in ascites_records):
+            flags.append("ascites recorded without severity, scored as mild (2 points)")
+    else:
+        flags.append("no current ascites record, scored as none")
+    he_records = [r for r, _ in matching(clinical, matchers.encephalopathy)]
+    coma = [r for r, _ in matching(clinical, matchers.encephalopathy_coma)]
+    encephalopathy: formulas.EncephalopathyGrade = "none"
+    if coma or any(_severity(r) == "severe" for r in he_records):
+        encephalopathy = "grade_3_4"
+    elif he_records:
+        encephalopathy = "grade_1_2"
+        if all(_severity(r) is None for r in he_records):
+            flags.append("hepatic encephalopathy recorded without grade, scored as grade 1-2 (2 points)")
+    else:
+        flags.append("no current hepatic encephalopathy record, scored as none")
+    clinical_inputs = tuple(
+        ScoreInput(name, grade, "", r.recorded or (r.start.end if r.start else None), r.reference)
+        for name, grade, records in (
+            ("ascites", ascites, severe_ascites or ascites_records),
+            ("hepatic encephalopathy", encephalopathy, coma or he_records),
+        )
+        for r in records[:1]
+    )
+    cp_missing = missing("bilirubin_total", "albumin", "inr")
+    bili, alb, inr = labs["bilirubin_total"], labs["albumin"], labs["inr"]
+    if bili and alb and inr:
+        cp = formulas.child_pugh(float(bili.value), float(alb.value), float(inr.value), ascites, encephalopathy)
+        out["child_pugh"] = ScoreResult(
+            "child_pugh",
+            float(cp.total),
+            (bili, alb, inr, *clinical_inputs),
+            (),
+            (
+                ("class", cp.child_class),
+                ("bilirubin", str(cp.bilirubin)),
+                ("albumin", str(cp.albumin)),
+                ("INR", str(cp.inr)),
+                ("ascites", str(cp.ascites)),
+                ("encephalopathy", str(cp.encephalopathy)),
+            ),
+            tuple(flags),
+        )
+    else:
+        out["child_pugh"] = ScoreResult("child_pugh", None, tuple(i for i in (bili, alb, inr) if i), cp_missing)
+
+    # Dialysis: at least two sessions in the prior 7 days (OPTN rule, clinical.md D.2).
+    sessions = [
+        r for r, _ in matching(facts.procedures, matchers.dialysis) if occurred_within(r, as_of, DIALYSIS_WINDOW_DAYS)
+    ]
+    dialysis = len(sessions) >= DIALYSIS_MIN_SESSIONS
+    dialysis_inputs = tuple(ScoreInput("dialysis session", True, "", r.recorded, r.reference) for r in sessions)
+    cr, na = labs["creatinine"], labs["sodium"]
+    meld_labs = (cr, bili, inr)
+    if cr and bili and inr:
+        args = (float(cr.value), float(bili.value), float(inr.value))
+        base = (cr, bili, inr, *dialysis_inputs)
+        detail = (("dialysis", "yes" if dialysis else "no"),)
+        out["meld"] = ScoreResult("meld", float(formulas.meld(*args, dialysis=dialysis)), base, (), detail)
+        if na:
+            out["meld_na"] = ScoreResult(
+                "meld_na",
+                float(formulas.meld_na(*args, float(na.value), dialysis=dialysis)),
+                (*base, na),
+                (),
+                detail,
+            )
+        else:
+            out["meld_na"] = ScoreResult("meld_na", None, base, missing("sodium"))
+        sex_known = facts.sex in ("male", "female")
+        if na and alb and sex_known:
+            value = formulas.meld_3(
+                facts.sex == "female",
+                *args,
+                float(na.value),
+                float(alb.value),
+                dialysis=dialysis,
+                cap=meld3_cap,
+            )
+            out["meld_3"] = ScoreResult("meld_3", float(value), (*base, na, alb), (), detail)
+        else:
+            need = missing("sodium", "albumin") + (() if sex_known else ("administrative sex male or female",))
+            out["meld_3"] = ScoreResult("meld_3", None, base, need)
+    else:
+        found = tuple(i for i in meld_labs if i)
+        out["meld"] = ScoreResult("meld", None, found, missing("creatinine", "bilirubin_total", "inr"))
+        out["meld_na"] = ScoreResult("meld_na", None, found, missing("creatinine", "bilirubin_total", "inr", "sodium"))
+        need3 = missing("creatinine", "bilirubin_total", "inr", "sodium", "albumin")
+        out["meld_3"] = ScoreResult("meld_3", None, found, need3)
+
+    # BMI: a BMI observation, else weight over height squared.
+    bmi_obs = _lab_input(facts, "bmi", "BMI", as_of, lookback["bmi"])
+    weight = _lab_input(facts, "weight", "weight", as_of, lookback["weight"])
+    height = _lab_input(facts, "height", "height", as_of, lookback["height"])
+    if bmi_obs is not None:
+        out["bmi"] = ScoreResult(
+            "bmi",
+            formulas.round_half_up(float(bmi_obs.value), 1),
+            (bmi_obs,),
+            (),
+            (("from", "BMI observation"),),
+        )
+    elif weight is not None and height is not None:
+        derived = formulas.bmi(float(weight.value), float(height.value))
+        out["bmi"] = ScoreResult("bmi", derived, (weight, height), (), (("from", "weight and height"),))
+    else:
+        need = tuple(
+            f"{name} within {lookback[name]} days"
+            for name, item in (("weight", weight), ("height", height))
+            if item is None
+        )
+        out["bmi"] = ScoreResult(
+            "bmi",
+            None,
+            tuple(i for i in (weight, height) if i),
+            (f"BMI within {lookback['bmi']} days or " + " and ".join(need),),
+        )
+    return out
