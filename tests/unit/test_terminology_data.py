@@ -68,7 +68,6 @@ EXPECTED_VALUESETS = {
 # Diagnosis sets that cannot carry both code systems, and why (each reason is in the set's description).
 NO_SNOMED = {
     "biliary-obstruction": "no SNOMED CT concept found in the VSAC expansions (clinical.md F)",
-    "spontaneous-bacterial-peritonitis": "no SNOMED CT concept verified (clinical.md C.2, F)",
     "splenic-vein-thrombosis": "no SNOMED CT concept found in a verified public source",
     "portal-cavernoma": "no SNOMED CT concept found in a verified public source",
     "hypersplenism": "no SNOMED CT concept found in a verified public source",
@@ -106,6 +105,8 @@ ISSUE_9_CODES = [
     ("other-viral-hepatitis", SNOMED, "235867002"),  # Acute hepatitis E
     ("dialysis", SNOMED, "302497006"),  # Hemodialysis
     ("cirrhosis", SNOMED, "103611000119102"),  # Cirrhosis of liver due to hepatitis B
+    ("ascites-severe", SNOMED, "470758004"),  # Refractory ascites
+    ("variceal-bleeding", SNOMED, "24807004"),  # Bleeding gastric varices
 ]  # fmt: skip
 
 
