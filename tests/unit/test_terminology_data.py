@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -424,3 +425,71 @@ def test_boundary_codes_stay_out(set_id: str, system: str, code: str) -> None:
     """Codes just outside a set's concept (in situ, non-infective, mild, history, wrong organ) are not members."""
     matcher = CodeMatcher(_valueset(CRITERIA / "valuesets" / f"{set_id}.yaml"))
     assert not matcher.match_code(system, normalise_code(system, code))
+
+
+def _suspected_by(text: str) -> set[str]:
+    """The value sets whose suspect words occur in a text as whole words (the ValueSet docstring's reading)."""
+    lowered = text.lower()
+    found = set()
+    for path in VALUESET_FILES:
+        words = _valueset(path).suspect_words
+        if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in words):
+            found.add(path.stem)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("title", "allowed"),
+    [
+        ("Chronic viral hepatitis B without delta-agent", {"chronic-hepatitis-b"}),
+        ("Unspecified viral hepatitis B without hepatic coma", {"chronic-hepatitis-b"}),
+        ("Acute hepatitis C without hepatic coma", {"hepatitis-c", "other-viral-hepatitis"}),
+        ("Unspecified cirrhosis of liver", {"cirrhosis"}),
+        ("Secondary esophageal varices without bleeding", set()),
+        ("Duodenal ulcer without hemorrhage or perforation", set()),
+        ("Portal hypertension", set()),
+        ("Other ascites", {"ascites"}),
+        ("Transjugular intrahepatic portosystemic shunt", {"tips"}),
+        ("Portal vein thrombosis", {"portal-vein-thrombosis"}),
+        ("Essential (primary) hypertension", set()),
+        ("Malignant hypertension", set()),
+        ("Malignant hyperthermia", set()),
+        ("Neuroleptic malignant syndrome", set()),
+        ("Diabetes insipidus", set()),
+        ("Urinary tract infection", set()),
+        ("Cellulitis of left lower limb", set()),
+        ("Primary biliary cholangitis", set()),
+        ("Aspiration pneumonitis", set()),
+        ("Perianal abscess", set()),
+        ("Fitting of hearing aids", set()),
+        ("Entecavir 0.5 MG Oral Tablet", set()),
+        ("Gastroesophageal reflux disease", set()),
+    ],
+)
+def test_suspect_words_leave_common_unrelated_titles_alone(title: str, allowed: set[str]) -> None:
+    """Common record titles, including "without X" ICD titles, raise no value set's suspect words but their own."""
+    assert _suspected_by(title) <= allowed
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Malignant tumor of colon", "malignancy"),
+        ("Squamous cell carcinoma of skin of cheek", "malignancy"),
+        ("Urosepsis", "serious-infection"),
+        ("Community acquired pneumonia", "serious-infection"),
+        ("Mesenchymal stem cell infusion", "stem-cell-therapy"),
+        ("Albumin (Human) 25% Solution", "albumin-human"),
+        ("Splenic vein thrombosis", "splenic-vein-thrombosis"),
+        ("Cavernous transformation of portal vein", "portal-cavernoma"),
+        ("Coagulopathy", "bleeding-tendency"),
+        ("Acute hepatitis E", "other-viral-hepatitis"),
+        ("Upper GI bleed", "gastrointestinal-bleeding"),
+        ("Chronic respiratory failure with hypoxia", "respiratory-failure"),
+        ("ESRD on hemodialysis", "chronic-kidney-failure"),
+        ("Pulmonary tuberculosis", "tuberculosis"),
+    ],
+)
+def test_suspect_words_catch_uncoded_records_of_the_concept(title: str, expected: str) -> None:
+    """An uncoded record naming a concept raises that concept's suspect words."""
+    assert expected in _suspected_by(title)
