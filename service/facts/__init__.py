@@ -33,13 +33,26 @@ from service.facts.model import (
     date_span,
     printable,
 )
-from service.facts.records import FINDING_CURRENT_DAYS, is_current, matching, occurred_within
+from service.facts.records import (
+    COURSE_GAP_DAYS,
+    ENCOUNTER_DIAGNOSIS_HISTORY_DAYS,
+    FINDING_CURRENT_DAYS,
+    Course,
+    current_course,
+    is_current,
+    matching,
+    occurred_within,
+    severity_of,
+)
 from service.facts.scoring import ScoreMatchers, compute_scores
 
 __all__ = [
+    "COURSE_GAP_DAYS",
+    "ENCOUNTER_DIAGNOSIS_HISTORY_DAYS",
     "FINDING_CURRENT_DAYS",
     "AllergyRecord",
     "ClinicalRecord",
+    "Course",
     "Evidence",
     "FactBuilder",
     "LabValue",
@@ -50,9 +63,11 @@ __all__ = [
     "Span",
     "age_on",
     "compute_scores",
+    "current_course",
     "date_span",
     "is_current",
     "matching",
     "occurred_within",
     "printable",
+    "severity_of",
 ]
