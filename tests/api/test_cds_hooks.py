@@ -235,7 +235,11 @@ def test_cards_for_eligible_and_possibly_eligible_trials(client: TestClient) -> 
         assert card["links"] == [
             {"label": f"{trial_id} in the trial registry", "url": catalog.trials[trial_id].url, "type": "absolute"}
         ]
-        assert card["detail"].startswith("**Eligible**" if status == "eligible" else "**Possibly eligible**")
+        if status == "eligible":  # "Eligible, pending 4 review items" (rank.status_text)
+            assert card["detail"].startswith("**Eligible") and card["summary"].startswith("Eligible")
+            assert "pending" in card["summary"] or "review" not in card["detail"]
+        else:
+            assert card["detail"].startswith("**Possibly eligible**")
     assert len({c["uuid"] for c in cards}) == len(cards)
     assert body["extension"]["invalid.trialmatch.asOf"] == "2026-11-22"
     assert "invalid.trialmatch.notProvided" not in body["extension"]
@@ -247,7 +251,7 @@ def test_missing_labs_give_possibly_eligible_cards(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     expected = _statuses(client, drop="Observation")
-    assert [(c["summary"].split(": ")[0], c["indicator"]) for c in body["cards"]] == [
+    assert [(c["summary"].split(": ")[0].split(",")[0], c["indicator"]) for c in body["cards"]] == [
         ("Eligible" if s == "eligible" else "Possibly eligible", "info" if s == "eligible" else "warning")
         for _, s in expected
     ]
