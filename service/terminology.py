@@ -180,24 +180,27 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 # -- how a record's words read: the safety net's negation rules (README, "The safety net") ----
 #
-# A record's text is cut into clauses at . ; : , ! ? and at 'but', 'however', 'although',
-# 'except'. Inside the clause that names the concept:
-# - family: 'family history', 'family hx', 'fh', 'fhx' anywhere in it: a relative's disease.
-# - negated: 'no', 'not', 'without', 'negative for', 'no evidence of', 'no sign(s) of',
-#   'denies', 'absence of', 'free of', 'never', 'ruled out', 'excluded' before the words, or
-#   'ruled out', 'excluded', 'negative', 'not detected', 'not present', 'absent', 'not found',
-#   'unlikely' after them: the patient does not have it.
+# A record's text is cut into clauses at . ; ! ? and at 'but', 'however', 'although', 'except',
+# and each clause into phrases at commas. Around the words that name the concept:
+# - family: 'family history', 'family hx', 'fh', 'fhx' anywhere in the clause: a relative's
+#   disease.
 # - not a diagnosis: 'screening', 'screen', 'surveillance', 'vaccine', 'vaccination',
 #   'immunization', 'risk', 'prophylaxis', 'exposure', 'contact with', 'test for', 'testing for',
-#   'counseling' around the words: a test, a risk or a prevention, not the disease.
-# - history: 'history of', 'hx of', 'h/o', 'personal history', 'past', 'previous', 'prior',
-#   'old', 'former', 'status post', 's/p' before, or 'resolved', 'in remission', 'remission',
-#   'history' after: the patient had it; it may be over.
+#   'counseling' in the phrase: a test, a risk or a prevention, not the disease.
+# - negated: 'no', 'not', 'without', 'negative for', 'no evidence of', 'no sign(s) of',
+#   'denies', 'absence of', 'free of', 'never', 'ruled out', 'excluded' before the words in the
+#   phrase; 'negative', 'not detected', 'not present', 'absent', 'not found', 'unlikely' after
+#   them in the phrase; 'ruled out' or 'excluded' after them in the clause: the patient does not
+#   have it.
+# - history: 'history of', 'hx', 'h/o', 'pmh', 'personal history', 'past', 'previous', 'prior',
+#   'old', 'former', 'status post', 's/p' before the words in the phrase, or 'resolved', 'in
+#   remission', 'remission', 'history' after them in the clause: the patient had it; it may be over.
 # - otherwise affirmed ('suspected', 'possible', 'rule out' included: still a reason to ask).
+# A colon does not end a clause: 'FH: carcinoma' and 'Hx: carcinoma' are labels.
 
 MentionReading = Literal["affirmed", "history", "negated", "family", "not_a_diagnosis"]
 
-_CLAUSE_BREAK = re.compile(r"[.;:,!?]|\b(?:but|however|although|except)\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[.;!?]|\b(?:but|however|although|except)\b", re.IGNORECASE)
 
 
 def _words(*phrases: str) -> re.Pattern[str]:
@@ -209,31 +212,38 @@ _NEGATED_BEFORE = _words(
     "no", "not", "without", "negative for", "neg for", "no evidence of", "no sign of", "no signs of",
     "denies", "denied", "absence of", "free of", "never", "ruled out", "excluded",
 )  # fmt: skip
-_NEGATED_AFTER = _words(
-    "ruled out", "excluded", "negative", "not detected", "not present", "absent", "not found", "unlikely"
-)
+_NEGATED_AFTER = _words("negative", "not detected", "not present", "absent", "not found", "unlikely")
+_NEGATED_AFTER_IN_CLAUSE = _words("ruled out", "excluded")
 _NOT_A_DIAGNOSIS = _words(
     "screening", "screen", "screened", "surveillance", "vaccine", "vaccination", "immunization",
     "immunisation", "risk", "prophylaxis", "prophylactic", "exposure", "contact with", "test for",
     "testing for", "counseling", "counselling",
 )  # fmt: skip
 _HISTORY_BEFORE = _words(
-    "history of", "hx of", "h/o", "personal history", "past", "previous", "prior", "old", "former",
-    "status post", "s/p",
+    "history of", "hx", "h/o", "pmh", "personal history", "past", "previous", "prior", "old",
+    "former", "status post", "s/p",
 )  # fmt: skip
-_HISTORY_AFTER = _words("resolved", "in remission", "remission", "history")
+_HISTORY_AFTER_IN_CLAUSE = _words("resolved", "in remission", "remission", "history")
 
 
 def read_mention(clause: str, start: int, end: int) -> MentionReading:
-    """Return how a normalised clause speaks of the words at [start, end) (rules above)."""
-    before, after = clause[:start], clause[end:]
+    """Return how a normalised clause (its phrases joined by ' , ') speaks of the words at [start, end)."""
+    phrase_start = clause.rfind(" , ", 0, start)
+    phrase_end = clause.find(" , ", end)
+    before = clause[phrase_start + 3 if phrase_start >= 0 else 0 : start]
+    after_in_phrase = clause[end : phrase_end if phrase_end >= 0 else len(clause)]
+    after = clause[end:]
     if _FAMILY.search(clause):
         return "family"
-    if _NOT_A_DIAGNOSIS.search(clause):
+    if _NOT_A_DIAGNOSIS.search(before) or _NOT_A_DIAGNOSIS.search(after_in_phrase):
         return "not_a_diagnosis"
-    if _NEGATED_BEFORE.search(before) or _NEGATED_AFTER.search(after):
+    if (
+        _NEGATED_BEFORE.search(before)
+        or _NEGATED_AFTER.search(after_in_phrase)
+        or _NEGATED_AFTER_IN_CLAUSE.search(after)
+    ):
         return "negated"
-    if _HISTORY_BEFORE.search(before) or _HISTORY_AFTER.search(after):
+    if _HISTORY_BEFORE.search(before) or _HISTORY_AFTER_IN_CLAUSE.search(after):
         return "history"
     return "affirmed"
 
@@ -243,7 +253,7 @@ def mentions(pattern: re.Pattern[str], texts: Iterable[str]) -> list[tuple[str, 
     found = []
     for text in texts:
         for raw in _CLAUSE_BREAK.split(text):
-            clause = normalise_text(raw or "")
+            clause = " , ".join(normalise_text(phrase) for phrase in (raw or "").split(","))
             for hit in pattern.finditer(clause):
                 found.append((hit.group(0), read_mention(clause, hit.start(), hit.end())))
     return found
