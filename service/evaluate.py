@@ -55,7 +55,7 @@ from service.facts import (
     severity_of,
 )
 from service.logic import Outcome, Truth, all_of, any_of, not_, outcome_of, worst_outcome
-from service.terminology import describe_codings
+from service.terminology import clauses, describe_codings
 
 SCORE_NAMES = {
     "child_pugh": "Child-Pugh score",
@@ -193,6 +193,7 @@ class Evaluator:
         }
         self._matches: dict[tuple[str, str], list[tuple[ClinicalRecord, str]]] = {}
         self._suspects: dict[tuple[str, str], list[tuple[ClinicalRecord, str, str]]] = {}
+        self._clauses: dict[int, tuple[str, ...]] = {}
 
     def matches(self, source: str, valueset: str) -> list[tuple[ClinicalRecord, str]]:
         """Return the records of a kind that are in a value set, computed once per request."""
@@ -439,7 +440,11 @@ class Evaluator:
             for record in self._sources[source]:
                 if id(record) in matched:
                     continue
-                hit = matcher.suspect(record.codings, record.texts)
+                cut = self._clauses.get(id(record))
+                if cut is None:
+                    words = [*record.texts, *(display for _, _, display in record.codings if display)]
+                    cut = self._clauses[id(record)] = clauses(words)
+                hit = matcher.suspect(record.codings, record.texts, cut)
                 if hit is not None:
                     found.append((record, *hit))
             self._suspects[key] = found

@@ -248,14 +248,21 @@ def read_mention(clause: str, start: int, end: int) -> MentionReading:
     return "affirmed"
 
 
-def mentions(pattern: re.Pattern[str], texts: Iterable[str]) -> list[tuple[str, MentionReading]]:
-    """Return each (words, reading) the pattern finds in texts, clause by clause."""
+def clauses(texts: Iterable[str]) -> tuple[str, ...]:
+    """Return texts cut into clauses in normal form, each clause's phrases joined by ' , '."""
+    return tuple(
+        " , ".join(normalise_text(phrase) for phrase in (raw or "").split(","))
+        for text in texts
+        for raw in _CLAUSE_BREAK.split(text)
+    )
+
+
+def mentions(pattern: re.Pattern[str], cut: Iterable[str]) -> list[tuple[str, MentionReading]]:
+    """Return each (words, reading) the pattern finds in clauses (from ``clauses``)."""
     found = []
-    for text in texts:
-        for raw in _CLAUSE_BREAK.split(text):
-            clause = " , ".join(normalise_text(phrase) for phrase in (raw or "").split(","))
-            for hit in pattern.finditer(clause):
-                found.append((hit.group(0), read_mention(clause, hit.start(), hit.end())))
+    for clause in cut:
+        for hit in pattern.finditer(clause):
+            found.append((hit.group(0), read_mention(clause, hit.start(), hit.end())))
     return found
 
 
@@ -326,15 +333,20 @@ class CodeMatcher:
                 return True
         return False
 
-    def suspect(self, codings: Iterable[Coding], texts: Iterable[str]) -> tuple[str, MentionReading] | None:
+    def suspect(
+        self, codings: tuple[Coding, ...], texts: Iterable[str], cut: tuple[str, ...] | None = None
+    ) -> tuple[str, MentionReading] | None:
         """Return the suspect words a record's texts or coding displays use and how they read, or None.
 
         An affirmed mention wins over a history one; negated, family and not-a-diagnosis
-        mentions are no reason to suspect the concept.
+        mentions are no reason to suspect the concept. ``cut`` is the record's text already cut
+        by ``clauses`` (texts, then coding displays), when the caller reads several value sets.
         """
         if self._suspects is None or self.carved_out(codings):
             return None
-        found = mentions(self._suspects, [*texts, *(display for _, _, display in codings if display)])
+        if cut is None:
+            cut = clauses([*texts, *(display for _, _, display in codings if display)])
+        found = mentions(self._suspects, cut)
         for reading in ("affirmed", "history"):
             for words, how in found:
                 if how == reading:

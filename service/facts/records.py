@@ -349,13 +349,13 @@ def _status_code(concept: Any) -> str | None:
     """Return a status CodeableConcept's code, or its text when that is a bare code ('Active')."""
     code = code_of(concept)
     if code is None and concept is not None and isinstance(concept.text, str):
-        code = concept.text.strip().lower() or None
-    return code
+        code = concept.text
+    return code.strip().lower() or None if code is not None else None
 
 
 def _category(categories: Any) -> str | None:
     """Return the Condition category that decides timing: encounter-diagnosis, else a list category."""
-    found = {str(c.code) for concept in categories or () for c in concept.coding or () if c.code}
+    found = {str(c.code).strip().lower() for concept in categories or () for c in concept.coding or () if c.code}
     if ENCOUNTER_DIAGNOSIS in found and not found & LIST_CATEGORIES:
         return ENCOUNTER_DIAGNOSIS
     listed = sorted(found & LIST_CATEGORIES)
