@@ -576,12 +576,12 @@ def _check_trial(
         if analytes is None or units is None:
             continue
         if isinstance(node, PositiveResults):
-            name = node.positive_results.analyte
-            evidence = analytes.analytes.get(name)
+            evidence_name = node.positive_results.analyte
+            evidence = analytes.analytes.get(evidence_name)
             if evidence is None:
-                problems.append(f"{where}.positive_results.analyte: unknown analyte '{name}'")
+                problems.append(f"{where}.positive_results.analyte: unknown analyte '{evidence_name}'")
             elif evidence.kind == "quantity":
-                problems.append(f"{where}.positive_results.analyte: '{name}' has no qualitative results")
+                problems.append(f"{where}.positive_results.analyte: '{evidence_name}' has no qualitative results")
         for key in ("lab", "lab_uln", "lab_positive"):
             test = getattr(node, key, None)
             if test is None:
