@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.cases.build_baseline import PATIENT, SNOMED, build, concept
+from tests.cases.build_baseline import PATIENT, SNOMED, as_bundle, build, concept
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 UCUM = "http://unitsofmeasure.org"
@@ -82,14 +82,7 @@ def build_hospital() -> dict[str, Any]:
         encounter_diagnosis("enc-pneumonia-2019", ICD10CM, "J18.9", "Pneumonia, unspecified organism", "2019-03-02")
     )
     resources.append(encounter_diagnosis("enc-cirrhosis-2026", SNOMED, "19943007", "Cirrhosis of liver", "2026-10-13"))
-    entries = [
-        {"fullUrl": f"urn:uuid:baseline-{r['resourceType'].lower()}-{r['id']}", "resource": r} for r in resources
-    ]
-    for entry in entries:
-        resource = entry["resource"]
-        if "subject" in resource:
-            resource["subject"] = {"reference": "urn:uuid:baseline-patient-baseline"}
-    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    return as_bundle(resources)
 
 
 if __name__ == "__main__":
