@@ -41,6 +41,7 @@ from service.criteria import (
     Sex,
     Trial,
 )
+from service.dates import shift
 from service.facts import (
     COURSE_GAP_DAYS,
     ClinicalRecord,
@@ -345,7 +346,7 @@ class Evaluator:
             analyte = self.catalog.analytes.analytes[name]
             days = test.within_days or analyte.lookback_days
             windows.append(f"{analyte.display} within {days} days")
-            earliest = self.as_of - dt.timedelta(days=days)
+            earliest = shift(self.as_of, days=-days)
             candidates.extend(
                 v
                 for v in self.facts.labs.get(name, ())

@@ -485,3 +485,13 @@ def test_child_pugh_is_unknown_when_an_ascites_record_may_not_be_current(catalog
     facts: PatientFacts = read_facts(bundle(patient(), unsure, *labs), catalog, AS_OF)
     score = facts.scores["child_pugh"]
     assert score.value is None and any("Condition/asc" in m and "is current" in m for m in score.missing)
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-10", "9999-12-31"])
+def test_match_at_the_ends_of_the_calendar_never_raises(catalog: Catalog, as_of: str) -> None:
+    """Every window of every trial is clamped at the ends of the calendar: an answer, never an error."""
+    import json
+
+    base = Path(__file__).resolve().parents[1] / "cases" / "bundles" / "hbv_hospital_refills_baseline.json"
+    report = match(json.loads(base.read_text(encoding="utf-8")), catalog, D(as_of))
+    assert len(report.results) == len(catalog.trials)
