@@ -181,26 +181,30 @@ _NON_WORD = re.compile(r"[\W_]+")
 # -- how a record's words read: the safety net's negation rules (README, "The safety net") ----
 #
 # A record's text is cut into clauses at . ; ! ? and at 'but', 'however', 'although', 'except',
-# and each clause into phrases at commas. Around the words that name the concept:
-# - family: 'family history', 'family hx', 'fh', 'fhx' anywhere in the clause: a relative's
-#   disease.
-# - not a diagnosis: 'screening', 'screen', 'surveillance', 'vaccine', 'vaccination',
-#   'immunization', 'risk', 'prophylaxis', 'exposure', 'contact with', 'test for', 'testing for',
-#   'counseling' in the phrase: a test, a risk or a prevention, not the disease.
+# and each clause into phrases at commas. A colon does not end a clause ('FH: carcinoma' and
+# 'Hx: carcinoma' are labels). "Before" means the last five words before the concept's words in
+# the same phrase, as NegEx does; "just after" means the words right after them.
+# - family: 'family history', 'family hx', 'fh', 'fhx' before, or just after ('Colon cancer
+#   (family history)'): a relative's disease.
+# - not a diagnosis: 'screening', 'surveillance', 'test(ing)', 'counsel(l)ing', 'prophylaxis',
+#   'vaccine', 'vaccination', 'immunization', 'risk', 'exposure', 'contact' followed by 'for',
+#   'of', 'against', 'to', 'with' or 'on' before the words ('Screening for malignant neoplasm',
+#   'High risk of cancer'), or one of those nouns just after them ('Colon cancer screening'): a
+#   test, a risk or a prevention, not the disease. 'Screening colonoscopy showed carcinoma' is
+#   affirmed.
 # - negated: 'no', 'not', 'without', 'negative for', 'no evidence of', 'no sign(s) of',
-#   'denies', 'absence of', 'free of', 'never', 'ruled out', 'excluded' before the words in the
-#   phrase; 'negative', 'not detected', 'not present', 'absent', 'not found', 'unlikely' after
-#   them in the phrase; 'ruled out' or 'excluded' after them in the clause: the patient does not
-#   have it.
+#   'denies', 'absence of', 'free of', 'never', 'ruled out', 'excluded' before; 'negative', 'not
+#   detected', 'not present', 'absent', 'not found', 'unlikely' after them in the phrase; 'ruled
+#   out' or 'excluded' after them in the clause: the patient does not have it.
 # - history: 'history of', 'hx', 'h/o', 'pmh', 'personal history', 'past', 'previous', 'prior',
-#   'old', 'former', 'status post', 's/p' before the words in the phrase, or 'resolved', 'in
-#   remission', 'remission', 'history' after them in the clause: the patient had it; it may be over.
+#   'old', 'former', 'status post', 's/p' before, 'resolved', 'in remission', 'remission' after
+#   them in the clause, or 'history' just after: the patient had it; it may be over.
 # - otherwise affirmed ('suspected', 'possible', 'rule out' included: still a reason to ask).
-# A colon does not end a clause: 'FH: carcinoma' and 'Hx: carcinoma' are labels.
 
 MentionReading = Literal["affirmed", "history", "negated", "family", "not_a_diagnosis"]
 
 _CLAUSE_BREAK = re.compile(r"[.;!?]|\b(?:but|however|although|except)\b", re.IGNORECASE)
+_WINDOW_WORDS = 5
 
 
 def _words(*phrases: str) -> re.Pattern[str]:
@@ -214,28 +218,33 @@ _NEGATED_BEFORE = _words(
 )  # fmt: skip
 _NEGATED_AFTER = _words("negative", "not detected", "not present", "absent", "not found", "unlikely")
 _NEGATED_AFTER_IN_CLAUSE = _words("ruled out", "excluded")
-_NOT_A_DIAGNOSIS = _words(
-    "screening", "screen", "screened", "surveillance", "vaccine", "vaccination", "immunization",
-    "immunisation", "risk", "prophylaxis", "prophylactic", "exposure", "contact with", "test for",
-    "testing for", "counseling", "counselling",
-)  # fmt: skip
+_PREVENTION_NOUNS = (
+    "screening|screen|surveillance|test|testing|counseling|counselling|prophylaxis|vaccine|vaccination"
+    "|immunization|immunisation|risk|exposure|contact"
+)
+_NOT_A_DIAGNOSIS_BEFORE = re.compile(
+    rf"\b(?:{_PREVENTION_NOUNS})(?: \w+){{0,2}} (?:for|of|against|to|with|on)(?: \w+){{0,3}} ?$"
+)
+_NOT_A_DIAGNOSIS_JUST_AFTER = re.compile(rf"^ ?(?:{_PREVENTION_NOUNS})\b")
 _HISTORY_BEFORE = _words(
     "history of", "hx", "h/o", "pmh", "personal history", "past", "previous", "prior", "old",
     "former", "status post", "s/p",
 )  # fmt: skip
-_HISTORY_AFTER_IN_CLAUSE = _words("resolved", "in remission", "remission", "history")
+_HISTORY_AFTER_IN_CLAUSE = _words("resolved", "in remission", "remission")
+_HISTORY_JUST_AFTER = re.compile(r"^ ?history\b")
 
 
 def read_mention(clause: str, start: int, end: int) -> MentionReading:
     """Return how a normalised clause (its phrases joined by ' , ') speaks of the words at [start, end)."""
     phrase_start = clause.rfind(" , ", 0, start)
     phrase_end = clause.find(" , ", end)
-    before = clause[phrase_start + 3 if phrase_start >= 0 else 0 : start]
+    phrase_before = clause[phrase_start + 3 if phrase_start >= 0 else 0 : start]
+    before = " ".join(phrase_before.split()[-_WINDOW_WORDS:]) + " "
     after_in_phrase = clause[end : phrase_end if phrase_end >= 0 else len(clause)]
     after = clause[end:]
-    if _FAMILY.search(clause):
+    if _FAMILY.search(before) or _FAMILY.match(after_in_phrase.strip()):
         return "family"
-    if _NOT_A_DIAGNOSIS.search(before) or _NOT_A_DIAGNOSIS.search(after_in_phrase):
+    if _NOT_A_DIAGNOSIS_BEFORE.search(phrase_before) or _NOT_A_DIAGNOSIS_JUST_AFTER.match(after_in_phrase):
         return "not_a_diagnosis"
     if (
         _NEGATED_BEFORE.search(before)
@@ -243,7 +252,7 @@ def read_mention(clause: str, start: int, end: int) -> MentionReading:
         or _NEGATED_AFTER_IN_CLAUSE.search(after)
     ):
         return "negated"
-    if _HISTORY_BEFORE.search(before) or _HISTORY_AFTER_IN_CLAUSE.search(after):
+    if _HISTORY_BEFORE.search(before) or _HISTORY_AFTER_IN_CLAUSE.search(after) or _HISTORY_JUST_AFTER.match(after):
         return "history"
     return "affirmed"
 

@@ -345,6 +345,10 @@ def test_a_stopped_course_is_no_current_course() -> None:
         ("Negative for carcinoma", "negated"),
         ("No evidence of carcinoma", "negated"),
         ("Cirrhosis without ascites, carcinoma suspected", "affirmed"),
+        ("Screening colonoscopy showed carcinoma", "affirmed"),
+        ("Carcinoma of colon with family history of breast cancer", "affirmed"),
+        ("Carcinoma (history)", "history"),
+        ("No improvement in appetite over many weeks since the carcinoma", "affirmed"),
     ],
 )
 def test_how_a_record_speaks_of_a_concept(text: str, reading: str) -> None:
