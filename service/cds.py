@@ -482,6 +482,8 @@ def cards_response(
         )
     if assembled.ignored:
         extension[EXTENSION + "ignoredKeys"] = list(assembled.ignored)
+    if report.facts.deceased_note:
+        messages.insert(0, f"The patient is recorded as deceased ({report.facts.deceased_note}): no trial is eligible.")
     if not cards:
         messages.append(
             f"No trial of catalogue {report.catalog_version} is eligible or possibly eligible "

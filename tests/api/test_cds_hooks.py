@@ -351,3 +351,24 @@ def test_mismatched_or_invalid_prefetch_is_422(client: TestClient) -> None:
     prefetch["observations"]["entry"][0]["resource"]["status"] = 42
     body = _outcome(client.post(SERVICE, json=_hook(prefetch)), 422)
     assert body["issue"][0]["expression"][0].startswith("prefetch.observations.entry[0].resource")
+
+
+def test_eligible_card_says_pending_review_items(client: TestClient) -> None:
+    """An eligible trial's card reads 'Eligible, pending N review items' in its summary and detail."""
+    body = client.post(SERVICE, json=_hook(_prefetch(client))).json()
+    eligible = [c for c in body["cards"] if c["indicator"] == "info"]
+    assert eligible
+    for card in eligible:
+        assert card["summary"].startswith("Eligible, pending ") and " review items: NCT" in card["summary"]
+        assert card["detail"].startswith("**Eligible, pending ")
+
+
+def test_deceased_patient_gets_no_card_and_the_reason_first(client: TestClient) -> None:
+    """A patient recorded as deceased gets no card, and the response message says so first."""
+    prefetch = _prefetch(client)
+    prefetch["patient"] = {**prefetch["patient"], "deceasedDateTime": "2026-10-01"}
+    body = client.post(SERVICE, json=_hook(prefetch)).json()
+    assert body["cards"] == []
+    assert body["extension"]["invalid.trialmatch.message"].startswith(
+        "The patient is recorded as deceased (Patient.deceasedDateTime 2026-10-01)"
+    )
