@@ -15,8 +15,11 @@ Which values count (documented in the README):
 - Condition.verificationStatus refuted and entered-in-error never count; unconfirmed,
   provisional and differential are kept and marked uncertain.
 - Medication statuses entered-in-error, not-taken, not-done, cancelled and draft never count;
-  nor do Procedure statuses not-done and entered-in-error; nor refuted or entered-in-error
-  allergies. Inactive and resolved allergies are kept: criteria ask for a history of allergy.
+  nor do Procedure statuses not-done, entered-in-error and preparation (a plan); nor refuted or
+  entered-in-error allergies. Inactive and resolved allergies are kept: criteria ask for a
+  history of allergy.
+- When a record counts in time (current, within a window, courses of therapy) is written in
+  ``records``.
 """
 
 from service.facts.builder import FactBuilder
