@@ -15,7 +15,8 @@ The timing rules (README, "What counts as current"):
   date: a "within N" window that does not reach back to its start is unknown, never false.
 - Medication records: active, in-progress and on-hold are ongoing; completed and stopped are
   past; intended and unknown leave it unknown. A request's end is its validity period's end,
-  else its expected supply duration times (1 + refills).
+  else its expected supply duration times (1 + refills). An ongoing status with an end already
+  past contradicts itself: unknown.
 - Procedures: completed and stopped were performed; in-progress is current; preparation is a
   plan and never counts; status unknown leaves every timing unknown.
 - A coded Observation finding is current for FINDING_CURRENT_DAYS after it was observed.
@@ -399,6 +400,8 @@ def is_current(record: ClinicalRecord, as_of: dt.date) -> bool | None:
     if record.status == "unknown" or record.status in UNSURE_MEDICATION:
         return None
     ended = _ended_by(record.end, as_of)
+    if ended is True and record.kind == "medication" and record.status in ONGOING_MEDICATION:
+        return None  # 'active' with an end already past contradicts itself: the drug may still be taken
     if ended is not False:
         return None if ended is None else False
     if record.kind == "medication":

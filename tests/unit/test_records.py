@@ -166,6 +166,7 @@ CURRENT = [
     ("medication-completed", record("medication", "completed", "2019-01-01"), False),
     ("medication-completed-supply-reaches-as-of", record("medication", "completed", "2026-11-05", "2026-12-04"), True),
     ("medication-stopped-supply-reaches-as-of", record("medication", "stopped", "2026-11-05", "2026-12-04"), False),
+    ("medication-active-but-validity-ended", record("medication", "active", "2026-09-01", "2026-09-30"), None),
     ("medication-unknown", record("medication", "unknown", "2019-01-01"), None),
     ("medication-intended", record("medication", "intended", "2019-01-01"), None),
     ("procedure-in-progress", record("procedure", "in-progress", "2026-11-22", "2026-11-22"), True),
