@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from service.criteria import Catalog, ConditionNode, DurationTest, Period, RecordTest, load_catalog
@@ -500,3 +502,40 @@ def test_match_at_the_ends_of_the_calendar_never_raises(catalog: Catalog, as_of:
     base = Path(__file__).resolve().parents[1] / "cases" / "bundles" / "hbv_hospital_refills_baseline.json"
     report = match(json.loads(base.read_text(encoding="utf-8")), catalog, D(as_of))
     assert len(report.results) == len(catalog.trials)
+
+
+# -- properties --------------------------------------------------------------------------------
+
+DAYS = st.integers(min_value=-3000, max_value=30)
+STATUSES = st.sampled_from(["active", "resolved", "remission", "inactive", "recurrence", None])
+CATEGORIES = st.sampled_from(["encounter-diagnosis", "problem-list-item", None])
+
+
+def _day(offset: int) -> str:
+    return shift(AS_OF, days=offset).isoformat()
+
+
+@given(STATUSES, CATEGORIES, DAYS, st.one_of(st.none(), DAYS), st.integers(1, 3000), st.integers(0, 3000))
+def test_a_longer_window_never_undoes_a_finding(
+    status: str | None, category: str | None, onset: int, end: int | None, short: int, extra: int
+) -> None:
+    """A record present in a window is present in any longer one; absent from a long one, absent from a shorter one."""
+    ends = None if end is None or end < onset else _day(end)
+    rec = record(status=status, start=_day(onset), end=ends, category=category)
+    near, far = shift(AS_OF, days=-short), shift(AS_OF, days=-(short + extra))
+    if occurred_within(rec, AS_OF, near) is True:
+        assert occurred_within(rec, AS_OF, far) is True
+    if occurred_within(rec, AS_OF, far) is False:
+        assert occurred_within(rec, AS_OF, near) is False
+
+
+@given(st.sampled_from(["resolved", "remission", "inactive"]), DAYS, st.integers(0, 3000), st.integers(1, 3000))
+def test_learning_an_end_date_never_flips_a_decided_window(status: str, onset: int, length: int, window: int) -> None:
+    """A record over with no end date, once its end is recorded, keeps any decided 'within' answer."""
+    since = shift(AS_OF, days=-window)
+    unknown_end = record(status=status, start=_day(onset))
+    end = min(onset + length, 0)
+    known_end = record(status=status, start=_day(onset), end=_day(max(end, onset)))
+    before = occurred_within(unknown_end, AS_OF, since)
+    if before is not None:
+        assert occurred_within(known_end, AS_OF, since) is before
