@@ -60,7 +60,7 @@ from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
 from service.logic import Outcome
 from service.pipeline import MatchReport, match
-from service.rank import Status, TrialMatch
+from service.rank import Status, TrialMatch, status_text
 from service.schemas import Model
 
 router = APIRouter()
@@ -416,14 +416,13 @@ def card(match: TrialMatch, report: MatchReport, not_provided: list[str], hook_i
     """Return the card of one eligible or possibly eligible trial."""
     trial = match.trial
     shown = Status.POSSIBLY_ELIGIBLE if not_provided else match.status
-    label = "Eligible" if shown is Status.ELIGIBLE else "Possibly eligible"
+    # An eligible trial reads "Eligible, pending 4 review items" (rank.status_text).
+    label = status_text(match).capitalize() if shown is Status.ELIGIBLE else "Possibly eligible"
     notes: list[str] = []
     if match.missing_data:
         notes.append(f"{_plural(len(match.missing_data), 'data item')} needed")
     if not_provided:
         notes.append("some records not sent")
-    if shown is Status.ELIGIBLE and match.to_review:
-        notes.append(f"{len(match.to_review)} to review")
     parents = {r.parent_id for r in match.criteria if r.parent_id is not None}
     undecided = [r for r in match.criteria if r.id not in parents and r.outcome is Outcome.UNKNOWN]
     lines = [
@@ -483,6 +482,8 @@ def cards_response(
         )
     if assembled.ignored:
         extension[EXTENSION + "ignoredKeys"] = list(assembled.ignored)
+    if report.facts.deceased_note:
+        messages.insert(0, f"The patient is recorded as deceased ({report.facts.deceased_note}): no trial is eligible.")
     if not cards:
         messages.append(
             f"No trial of catalogue {report.catalog_version} is eligible or possibly eligible "

@@ -15,9 +15,8 @@ from service.criteria import load_catalog, schema_text
 from service.errors import CatalogError, ClientError
 from service.logic import Outcome
 from service.pipeline import MatchReport, match
+from service.rank import status_text
 from service.settings import Settings, get_settings
-
-STATUS_LABEL = {"eligible": "ELIGIBLE", "possibly_eligible": "POSSIBLY ELIGIBLE", "ineligible": "INELIGIBLE"}
 
 
 def _serve(_: argparse.Namespace) -> int:
@@ -69,15 +68,21 @@ def render_report(report: MatchReport) -> str:
     for name, score in sorted(facts.scores.items()):
         shown.append(f"{name}={score.value:g}" if score.value is not None else f"{name}=unknown")
     lines.append("Scores: " + ", ".join(shown))
+    if facts.deceased_note:
+        lines.append(f"Patient is recorded as deceased ({facts.deceased_note}): ineligible for every trial.")
     lines.append("")
-    lines.append(f"{'#':>2}  {'trial':<12} {'status':<18} {'score':>5}  title")
+    statuses = {m.trial.id: status_text(m) for m in report.results}
+    width = max([18, *(len(text) for text in statuses.values())])
+    lines.append(f"{'#':>2}  {'trial':<12} {'status':<{width}} {'score':>5}  title")
     for m in report.results:
         lines.append(
-            f"{m.rank:>2}  {m.trial.id:<12} {STATUS_LABEL[m.status.value]:<18} {m.score:>5.2f}  {m.trial.title[:70]}"
+            f"{m.rank:>2}  {m.trial.id:<12} {statuses[m.trial.id]:<{width}} {m.score:>5.2f}  {m.trial.title[:70]}"
         )
     for m in report.results:
         lines.append("")
-        lines.append(f"{m.rank}. {m.trial.id} - {STATUS_LABEL[m.status.value]}")
+        lines.append(f"{m.rank}. {m.trial.id} - {statuses[m.trial.id]}")
+        if facts.deceased_note:
+            lines.append(f"   [x] {m.exclusion_reasons[0]}")
         for criterion in m.criteria:
             if criterion.outcome in (Outcome.FAIL, Outcome.UNKNOWN) and criterion.parent_id is None:
                 mark = "x" if criterion.outcome is Outcome.FAIL else "?"

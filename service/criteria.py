@@ -12,6 +12,7 @@ with its file and path; the service refuses to start on such a catalogue.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from service.dates import shift
 from service.errors import CatalogError
 from service.terminology import AnalyteTable, CodeMatcher, ValueSet
 from service.units import UnitTable
@@ -107,30 +109,114 @@ class SexTest(_Strict):
 
 
 When = Literal["current", "ever", "within"]
+PeriodUnit = Literal["days", "weeks", "months", "years"]
+PERIOD_UNITS: tuple[PeriodUnit, ...] = ("days", "weeks", "months", "years")
 
 
-class RecordTest(_Strict):
-    """A record in a value set: current, ever, or within ``days`` before the as-of date."""
+@dataclass(frozen=True)
+class Period:
+    """A length of time in one calendar unit, as the registry words give it ('3 months', '2 weeks')."""
 
-    valueset: str
-    when: When = "ever"
+    count: int
+    unit: PeriodUnit
+
+    def before(self, day: dt.date) -> dt.date:
+        """Return the day this period reaches back to from ``day`` (calendar months and years; total)."""
+        return shift(day, **{self.unit: -self.count})
+
+    def words(self) -> str:
+        """Return the period as words: '3 months', '1 month', '2 weeks'."""
+        return f"{self.count} {self.unit if self.count != 1 else self.unit[:-1]}"
+
+
+class _PeriodFields(_Strict):
+    """A period written in one of days, weeks, months or years (calendar units for months and years)."""
+
     days: int | None = Field(default=None, gt=0)
-    count_uncertain: bool = False
-    min_count: int = Field(default=1, ge=1)
+    weeks: int | None = Field(default=None, gt=0)
+    months: int | None = Field(default=None, gt=0)
+    years: int | None = Field(default=None, gt=0)
+
+    @property
+    def period(self) -> Period | None:
+        """Return the period given, or None."""
+        for unit in PERIOD_UNITS:
+            count = getattr(self, unit)
+            if count is not None:
+                return Period(count, unit)
+        return None
+
+    def _units_given(self) -> int:
+        return sum(getattr(self, unit) is not None for unit in PERIOD_UNITS)
+
+
+class PeriodTest(_PeriodFields):
+    """A period on its own (``apart: {months: 6}``): exactly one of days, weeks, months or years."""
 
     @model_validator(mode="after")
-    def _days_for_within(self) -> RecordTest:
-        if (self.when == "within") != (self.days is not None):
-            raise ValueError("'days' is required with when: within, and only then")
+    def _one_unit(self) -> PeriodTest:
+        if self._units_given() != 1:
+            raise ValueError("give exactly one of days, weeks, months or years")
         return self
 
 
-class DurationTest(_Strict):
-    """Length of the current continuous course of a medication against a number of days."""
+Severity = Literal["mild", "moderate", "severe"]
+
+
+class RecordTest(_PeriodFields):
+    """A record in a value set: current, ever, or within a period before the as-of date.
+
+    ``when: within`` takes exactly one of ``days``, ``weeks``, ``months`` or ``years``; months
+    and years are calendar units ("within 1 month" on 22 November reaches back to 22 October).
+    ``counts_as: unknown`` makes a matching record leave the test unknown instead of true (a
+    cancer in remission for "with malignancies": the investigator confirms). ``severity`` keeps
+    only Conditions graded so (Condition.severity). ``implied_by`` is evidence that implies the
+    diagnosis when no record codes it: if it holds, the test is unknown, never false.
+    """
+
+    valueset: str
+    when: When = "ever"
+    count_uncertain: bool = False
+    min_count: int = Field(default=1, ge=1)
+    counts_as: Literal["match", "unknown"] = "match"
+    severity: tuple[Severity, ...] = ()
+    implied_by: Node | None = None
+
+    @model_validator(mode="after")
+    def _period_for_within(self) -> RecordTest:
+        given = self._units_given()
+        if given > 1:
+            raise ValueError("give only one of days, weeks, months or years")
+        if (self.when == "within") != (given == 1):
+            raise ValueError("a period (days, weeks, months or years) is required with when: within, and only then")
+        return self
+
+
+class DurationTest(_PeriodFields):
+    """Length of the current continuous course of a medication against a period.
+
+    A course runs across refill orders and across switches between drugs of the value set while
+    each record starts no more than COURSE_GAP_DAYS after the previous one's last covered day.
+    """
 
     valueset: str
     op: Comparator
-    days: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> DurationTest:
+        if self._units_given() != 1:
+            raise ValueError("give exactly one of days, weeks, months or years")
+        return self
+
+
+class PositiveResultsTest(_Strict):
+    """At least ``min_count`` positive results of a qualitative analyte on record, the first and
+    the last at least ``apart`` from each other. Evidence of a diagnosis, read closed world: no
+    such results is false (never unknown)."""
+
+    analyte: str
+    min_count: int = Field(default=2, ge=1)
+    apart: PeriodTest | None = None
 
 
 class AllergyTest(_Strict):
@@ -194,6 +280,10 @@ class ProcedureNode(_Strict):
     procedure: RecordTest
 
 
+class PositiveResults(_Strict):
+    positive_results: PositiveResultsTest
+
+
 class Allergy(_Strict):
     allergy: AllergyTest
 
@@ -212,11 +302,12 @@ Node = Annotated[
     | MedicationNode
     | MedicationDuration
     | ProcedureNode
+    | PositiveResults
     | Allergy,
     Field(union_mode="left_to_right"),
 ]
 
-for _model in (All, AnyOf, Not):
+for _model in (RecordTest, All, AnyOf, Not, ConditionNode, MedicationNode, ProcedureNode):
     _model.model_rebuild()
 
 
@@ -328,6 +419,10 @@ class CatalogReads:
     allergies: bool
 
 
+WHOLE_RECORD_DAYS = 36525
+"""The look-back, 100 years, of a test that reads the whole record (positive_results)."""
+
+
 def catalog_reads(trials: Iterable[Trial]) -> CatalogReads:
     """Walk every logic node once and collect what the criteria read (score inputs not included)."""
     conditions: set[str] = set()
@@ -345,6 +440,10 @@ def catalog_reads(trials: Iterable[Trial]) -> CatalogReads:
                 medications.add(node.medication.valueset)
             elif isinstance(node, MedicationDuration):
                 medications.add(node.medication_duration.valueset)
+            elif isinstance(node, PositiveResults):
+                # Evidence of a diagnosis is read over the whole record.
+                name = node.positive_results.analyte
+                analytes[name] = max(analytes.get(name, 0), WHOLE_RECORD_DAYS)
             elif isinstance(node, Score):
                 scores = True
             elif isinstance(node, Allergy):
@@ -376,6 +475,11 @@ def _walk(node: Node, path: str) -> Iterator[tuple[str, Node]]:
             yield from _walk(child, f"{path}.any[{i}]")
     elif isinstance(node, Not):
         yield from _walk(node.not_, f"{path}.not")
+    else:
+        for key in ("condition", "medication", "procedure"):
+            test = getattr(node, key, None)
+            if isinstance(test, RecordTest) and test.implied_by is not None:
+                yield from _walk(test.implied_by, f"{path}.{key}.implied_by")
 
 
 def _format_error(error: Any) -> str:
@@ -471,8 +575,18 @@ def _check_trial(
             test = getattr(node, key, None)
             if test is not None and test.valueset not in valuesets:
                 problems.append(f"{where}.{key}.valueset: unknown value set '{test.valueset}'")
+        for key in ("medication", "procedure", "medication_duration"):
+            if getattr(getattr(node, key, None), "severity", ()):
+                problems.append(f"{where}.{key}.severity: only a condition has a severity")
         if analytes is None or units is None:
             continue
+        if isinstance(node, PositiveResults):
+            evidence_name = node.positive_results.analyte
+            evidence = analytes.analytes.get(evidence_name)
+            if evidence is None:
+                problems.append(f"{where}.positive_results.analyte: unknown analyte '{evidence_name}'")
+            elif evidence.kind == "quantity":
+                problems.append(f"{where}.positive_results.analyte: '{evidence_name}' has no qualitative results")
         for key in ("lab", "lab_uln", "lab_positive"):
             test = getattr(node, key, None)
             if test is None:

@@ -34,22 +34,29 @@ from service.criteria import (
     Not,
     NumericTest,
     Part,
+    PositiveResults,
     ProcedureNode,
     RecordTest,
     Score,
     Sex,
     Trial,
 )
+from service.dates import shift
 from service.facts import (
+    COURSE_GAP_DAYS,
     ClinicalRecord,
+    Course,
     Evidence,
     LabValue,
     PatientFacts,
+    current_course,
     is_current,
     matching,
     occurred_within,
+    severity_of,
 )
 from service.logic import Outcome, Truth, all_of, any_of, not_, outcome_of, worst_outcome
+from service.terminology import clauses, describe_codings
 
 SCORE_NAMES = {
     "child_pugh": "Child-Pugh score",
@@ -186,6 +193,8 @@ class Evaluator:
             "procedure": facts.procedures,
         }
         self._matches: dict[tuple[str, str], list[tuple[ClinicalRecord, str]]] = {}
+        self._suspects: dict[tuple[str, str], list[tuple[ClinicalRecord, str, str]]] = {}
+        self._clauses: dict[int, tuple[str, ...]] = {}
 
     def matches(self, source: str, valueset: str) -> list[tuple[ClinicalRecord, str]]:
         """Return the records of a kind that are in a value set, computed once per request."""
@@ -233,6 +242,8 @@ class Evaluator:
             return self._records(node.procedure, "procedure", "procedure record")
         if isinstance(node, MedicationDuration):
             return self._duration(node.medication_duration)
+        if isinstance(node, PositiveResults):
+            return self._positive_results(node)
         if isinstance(node, Allergy):
             return self._allergy(node)
         raise TypeError(f"unsupported node {type(node).__name__}")  # the schema forbids this
@@ -335,7 +346,7 @@ class Evaluator:
             analyte = self.catalog.analytes.analytes[name]
             days = test.within_days or analyte.lookback_days
             windows.append(f"{analyte.display} within {days} days")
-            earliest = self.as_of - dt.timedelta(days=days)
+            earliest = shift(self.as_of, days=-days)
             candidates.extend(
                 v
                 for v in self.facts.labs.get(name, ())
@@ -415,87 +426,161 @@ class Evaluator:
 
     # -- records -----------------------------------------------------------------------------
 
-    def _timing(self, record: ClinicalRecord, test: RecordTest) -> bool | None:
+    def suspects(self, source: str, valueset: str) -> list[tuple[ClinicalRecord, str, str]]:
+        """Return the records of a kind that are not in a value set but whose words name it (the safety net).
+
+        Each comes with the words found and how they read (affirmed or history); negated,
+        family-history and screening mentions are left out (terminology.read_mention).
+        """
+        key = (source, valueset)
+        found = self._suspects.get(key)
+        if found is None:
+            matcher = self.catalog.valuesets[valueset]
+            matched = {id(record) for record, _ in self.matches(source, valueset)}
+            found = []
+            for record in self._sources[source]:
+                if id(record) in matched:
+                    continue
+                cut = self._clauses.get(id(record))
+                if cut is None:
+                    words = [*record.texts, *(display for _, _, display in record.codings if display)]
+                    cut = self._clauses[id(record)] = clauses(words)
+                hit = matcher.suspect(record.codings, record.texts, cut)
+                if hit is not None:
+                    found.append((record, *hit))
+            self._suspects[key] = found
+        return found
+
+    def _timing(self, record: ClinicalRecord, test: RecordTest, since: dt.date | None) -> bool | None:
         if test.when == "current":
             return is_current(record, self.as_of)
-        return occurred_within(record, self.as_of, test.days if test.when == "within" else None)
+        return occurred_within(record, self.as_of, since if test.when == "within" else None)
 
     def _records(self, test: RecordTest, source: str, noun: str) -> NodeResult:
         matcher = self.catalog.valuesets[test.valueset]
         title = matcher.title
-        window = {"current": "current", "ever": "ever", "within": f"within {test.days} days"}[test.when]
+        period = test.period
+        since = period.before(self.as_of) if period is not None else None
+        window = test.when if test.when != "within" else f"within {_period_words(test)} (since {since})"
+        graded = f" graded {' or '.join(test.severity)}" if test.severity else ""
         hits: list[tuple[ClinicalRecord, str]] = []
         maybe: list[tuple[ClinicalRecord, str, str]] = []
         outside: list[tuple[ClinicalRecord, str]] = []
+        other_grade: list[tuple[ClinicalRecord, str]] = []
         for record, label in self.matches(source, test.valueset):
-            timing = self._timing(record, test)
+            timing = self._timing(record, test, since)
             if timing is False:
                 outside.append((record, label))
+            elif test.severity and severity_of(record) not in test.severity:
+                other_grade.append((record, f"{label} graded {severity_of(record) or 'not at all'}"))
             elif record.uncertain and not test.count_uncertain:
                 maybe.append((record, label, f"{record.verification} diagnosis"))
             elif timing is None:
-                maybe.append((record, label, "date or status unknown"))
+                maybe.append((record, label, _why_unknown(record, test.when)))
+            elif test.counts_as == "unknown":
+                maybe.append((record, label, "counts only after confirmation for this criterion"))
             else:
                 hits.append((record, f"{label}, {record.verification}" if record.uncertain else label))
         if len(hits) >= test.min_count:
-            reasons = [f"{title}: {label}{_dates(record)}" for record, label in hits[:3]]
+            reasons = [f"{title}{graded}: {label}{_dates(record)}" for record, label in hits[:3]]
             if len(hits) > 3:
                 reasons.append(f"and {len(hits) - 3} more {noun}s of {title}")
             evidence = [r.evidence() for r, _ in hits]
             return NodeResult(Truth.TRUE, reasons, evidence)
-        if len(hits) + len(maybe) >= test.min_count:
-            reasons = [f"{title}: {label}{_dates(record)} ({why})" for record, label, why in maybe[:3]]
-            evidence = [r.evidence() for r, _, _ in maybe]
-            missing = [f"confirmation or dates of {title} ({window})"]
+        suspects = [
+            (record, words, reading)
+            for record, words, reading in self.suspects(source, test.valueset)
+            if not (reading == "history" and test.when == "current")
+            and self._timing(record, test, since) is not False
+            and (not test.severity or severity_of(record) in test.severity)
+        ]
+        if len(hits) + len(maybe) + len(suspects) >= test.min_count:
+            reasons = [f"{title}{graded}: {label}{_dates(record)} ({why})" for record, label, why in maybe[:3]]
+            reasons += [_suspect_reason(record, words, reading, title) for record, words, reading in suspects[:3]]
+            evidence = [r.evidence() for r, _, _ in maybe] + [r.evidence() for r, _, _ in suspects]
+            missing = [f"confirmation of {title}{graded} ({window})"]
             return NodeResult(Truth.UNKNOWN, reasons, evidence, missing)
+        if test.implied_by is not None:
+            implied = self.node(test.implied_by)
+            if implied.truth is not Truth.FALSE:
+                why = "; ".join(implied.reasons)
+                reasons = [f"no record codes {title}, but the record implies it ({why}); confirm"]
+                return NodeResult(Truth.UNKNOWN, reasons, implied.evidence, [f"a coded diagnosis of {title}"])
         count = f"{test.min_count} or more {noun}s" if test.min_count > 1 else f"{noun}"
-        reason = f"no {count} of {title} ({window})"
+        reason = f"no {count} of {title}{graded} ({window})"
         if outside:
             last = outside[0][0]
             reason += f"; found {len(outside)} outside the window, e.g. {outside[0][1]}{_dates(last)}"
-        evidence = [r.evidence() for r, _ in outside[:3]]
+        if other_grade:
+            reason += f"; found {other_grade[0][1]}{_dates(other_grade[0][0])}"
+        evidence = [r.evidence() for r, _ in (outside + other_grade)[:3]]
         return NodeResult(Truth.FALSE, [reason], evidence)
 
     def _duration(self, test: DurationTest) -> NodeResult:
         matcher = self.catalog.valuesets[test.valueset]
-        current = []
-        undated = []
-        for record, label in self.matches("medication", test.valueset):
-            now = is_current(record, self.as_of)
-            if now is None:
-                undated.append((record, label))
-            elif now:
-                if record.start is None:
-                    undated.append((record, label))
-                else:
-                    current.append((record, label))
-        wanted = f"{OP_WORDS[test.op]} {test.days} days"
-        if undated and not current:
-            record, label = undated[0]
+        period = test.period
+        assert period is not None  # the schema requires one
+        threshold = (self.as_of - period.before(self.as_of)).days
+        wanted = f"{OP_WORDS[test.op]} {period.words()}"
+        found = self.matches("medication", test.valueset)
+        labels = {id(record): label for record, label in found}
+        course = current_course((record for record, _ in found), self.as_of)
+        undated = [r for r, _ in found if r.start is None and is_current(r, self.as_of) is not False]
+        none_truth = compare_interval(0, False, 0, False, test.op, threshold)
+        if course is None:
+            if undated:
+                record = undated[0]
+                return NodeResult(
+                    Truth.UNKNOWN,
+                    [f"{matcher.title}: {labels[id(record)]} with no start date"],
+                    [record.evidence()],
+                    [f"start date of {matcher.title}"],
+                )
             return NodeResult(
-                Truth.UNKNOWN,
-                [f"{matcher.title}: {label} with no start date or status"],
-                [record.evidence()],
-                [f"start date of {matcher.title}"],
+                none_truth, [f"no current {matcher.title} (0 days), so a course {wanted} is {none_truth.name.lower()}"]
             )
-        if not current:
-            truth = compare_interval(0, False, 0, False, test.op, test.days)
-            return NodeResult(
-                truth, [f"no current {matcher.title} (0 days), so duration {wanted} is {truth.name.lower()}"]
-            )
-        first = min(current, key=lambda item: item[0].start.start)  # type: ignore[union-attr]
-        start_span = first[0].start
-        assert start_span is not None
-        # A partial start date gives a range of durations.
-        longest = (self.as_of - start_span.start).days
-        shortest = (self.as_of - start_span.end).days
-        truth = compare_interval(shortest, False, longest, False, test.op, test.days)
+        longest = (self.as_of - course.start.start).days
+        shortest = (self.as_of - course.start.end).days
+        truth = compare_interval(shortest, False, longest, False, test.op, threshold)
+        doubts = []
+        if course.current is None and truth is not none_truth:
+            truth = Truth.UNKNOWN
+            doubts.append(f"whether {matcher.title} continues (last record {_dates(course.records[-1]).strip()})")
+        if undated and truth is not compare_interval(shortest, False, math.inf, True, test.op, threshold):
+            truth = Truth.UNKNOWN
+            doubts.append(f"start date of {labels[id(undated[0])]} ({undated[0].reference})")
         days = f"{shortest}" if shortest == longest else f"{shortest} to {longest}"
-        verdict = wanted if truth is Truth.TRUE else f"not {wanted}"
-        reason = f"{matcher.title}: {first[1]} since {_span_text(start_span)}, {days} days ({verdict})"
-        evidence = [r.evidence() for r, _ in current]
-        missing = [f"exact start date of {matcher.title}"] if truth is Truth.UNKNOWN else []
-        return NodeResult(truth, [reason], evidence, missing)
+        verdict = wanted if truth is Truth.TRUE else (f"not {wanted}" if truth is Truth.FALSE else f"{wanted}?")
+        first = course.records[0]
+        records = len(course.records)
+        across = f", one course across {records} records (gaps under {COURSE_GAP_DAYS} days)" if records > 1 else ""
+        reason = (
+            f"{matcher.title}: {labels[id(first)]} since {_span_text(course.start)}{across}, {days} days "
+            f"({verdict}; {period.words()} = {threshold} days before {self.as_of})"
+        )
+        if doubts:
+            reason += f"; unknown: {'; '.join(doubts)}"
+        shown = _course_evidence(course, labels)
+        missing = doubts or ([f"exact start date of {matcher.title}"] if truth is Truth.UNKNOWN else [])
+        return NodeResult(truth, [reason], [r.evidence() for r in shown], missing if truth is Truth.UNKNOWN else [])
+
+    def _positive_results(self, node: PositiveResults) -> NodeResult:
+        test = node.positive_results
+        display = self.catalog.analytes.analytes[test.analyte].display
+        positives = sorted(
+            (v for v in self.facts.labs.get(test.analyte, ()) if v.positive and v.effective <= self.as_of),
+            key=lambda v: (v.effective, v.reference),
+        )
+        apart = test.apart.period if test.apart is not None else None
+        spread = f" at least {apart.words()} apart" if apart is not None else ""
+        if len(positives) >= test.min_count:
+            first, last = positives[0], positives[-1]
+            if apart is None or apart.before(last.effective) >= first.effective:
+                dates = f"from {first.effective} to {last.effective}"
+                reason = f"{len(positives)} positive {display} results {dates}{spread}"
+                return NodeResult(Truth.TRUE, [reason], [first.evidence(), last.evidence()])
+        reason = f"no {test.min_count} positive {display} results{spread} on record ({len(positives)} positive)"
+        return NodeResult(Truth.FALSE, [reason])
 
     def _allergy(self, node: Allergy) -> NodeResult:
         test = node.allergy
@@ -585,6 +670,43 @@ class Evaluator:
             tuple(result.missing) if outcome is Outcome.UNKNOWN else (),
             item.interpretation,
         )
+
+
+def _period_words(test: RecordTest) -> str:
+    period = test.period
+    return period.words() if period is not None else ""
+
+
+def _why_unknown(record: ClinicalRecord, when: str) -> str:
+    """Return why a record's timing is unknown, in words."""
+    if record.kind == "condition" and record.status is None and not record.ended:
+        category = f" {record.category}" if record.category else ""
+        return f"no clinical status on this{category} record: whether it is still present is not recorded"
+    if record.ended and record.end is None:
+        return f"recorded as {record.status or 'over'} with no end date"
+    if record.status in ("unknown", "intended"):
+        return f"status {record.status}"
+    return "date or status unknown" if when != "current" else "whether it is current is not recorded"
+
+
+def _suspect_reason(record: ClinicalRecord, words: str, reading: str, title: str) -> str:
+    """Return the safety net's reason: the record, its codes and the words that read as the concept."""
+    codes = describe_codings(record.codings)
+    coded = f" ({codes})" if codes else " (no code)"
+    how = " as a history of" if reading == "history" else " as"
+    return f"{record.reference} '{record.display}'{coded} reads{how} {title} ('{words}'){_dates(record)}; confirm"
+
+
+def _course_evidence(course: Course, labels: dict[int, str]) -> list[ClinicalRecord]:
+    """Return a course's first and last record and each switch of drug in between (at most 10)."""
+    shown: list[ClinicalRecord] = []
+    previous = None
+    for index, record in enumerate(course.records):
+        label = labels.get(id(record))
+        if index in (0, len(course.records) - 1) or label != previous:
+            shown.append(record)
+        previous = label
+    return shown[:9] + shown[-1:] if len(shown) > 10 else shown
 
 
 def _span_text(span: object) -> str:

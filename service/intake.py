@@ -30,6 +30,7 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
 from pydantic import BaseModel, ValidationError
 
+from service.dates import shift
 from service.errors import BundleInvalid, Issue
 from service.terminology import CodeMatcher, normalise_code
 
@@ -87,6 +88,7 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
             *_SUBJECT,
             "clinicalStatus",
             "verificationStatus",
+            "category",
             "code",
             "severity",
             "stage",
@@ -182,7 +184,8 @@ class ReadFilter:
     record_matchers: Mapping[str, CodeMatcher] = field(default_factory=dict)
 
     def wants_record(self, rtype: str, raw: Mapping[str, Any]) -> str | None:
-        """Return None if a Condition, Procedure or medication record is in a value set read, else why not.
+        """Return None if a Condition, Procedure or medication record is in a value set read, or names one
+        in its text or displays (a safety-net suspect word), else why not.
 
         A record whose concept is not an object, or a medication given by reference, is kept:
         validation (or the referenced Medication) decides.
@@ -216,7 +219,7 @@ class ReadFilter:
             if as_of is None:
                 return None
             day = _raw_effective_day(raw)
-            if day is None or as_of - dt.timedelta(days=window) <= day <= as_of:
+            if day is None or shift(as_of, days=-window) <= day <= as_of:
                 return None  # undated or unparseable values are validated (and then judged)
             return "Observation (outside every look-back window)"
         if _any_coding_in(raw.get("valueCodeableConcept"), self.finding_codes):
@@ -524,4 +527,6 @@ def _concept_matches(concept: Mapping[str, Any], matcher: CodeMatcher) -> bool:
             return True
         if isinstance(display, str):
             texts.append(display.lower())
-    return any(matcher.match_text(text) for text in texts)
+    # A text naming a set's concept (a name, or a safety-net suspect word) keeps the record: its
+    # codes may be in no value set, and evaluation decides how it reads.
+    return any(matcher.match_text(text) or matcher.has_suspect_words(text) for text in texts)

@@ -111,5 +111,5 @@ def match(
     facts = read_facts(document, catalog, as_of, max_entries)
     evaluator = Evaluator(catalog, facts, as_of, compile_catalog(catalog).node_keys)
     chosen = [catalog.trials[t] for t in trial_ids] if trial_ids else list(catalog.trials.values())
-    matches = [summarise(trial, evaluate_trial(trial, evaluator)) for trial in chosen]
+    matches = [summarise(trial, evaluate_trial(trial, evaluator), facts.deceased_note) for trial in chosen]
     return MatchReport(as_of, catalog.version, facts, tuple(rank(matches)))

@@ -1,7 +1,9 @@
 """Rank: criterion results -> trial status, score and the ordered list of matches.
 
-Status: ``ineligible`` if any criterion fails; otherwise ``possibly_eligible`` if any is
-unknown; otherwise ``eligible`` (review items are listed for the coordinator to confirm).
+Status: ``ineligible`` if the patient is recorded as deceased (Patient.deceasedBoolean true or
+a Patient.deceasedDateTime), whatever the criteria say, and that reason comes first; otherwise
+``ineligible`` if any criterion fails; otherwise ``possibly_eligible`` if any is unknown;
+otherwise ``eligible`` (review items are listed for the coordinator to confirm).
 
 Score in [0, 1]: the share of the trial's decidable criteria (lines and parts that are not
 review-only) that pass. Eligible trials therefore score 1.0; among possibly eligible trials
@@ -71,13 +73,20 @@ def trial_score(results: Sequence[CriterionResult]) -> float:
     return round(passed / len(decidable), 4)
 
 
-def summarise(trial: Trial, results: Sequence[CriterionResult]) -> TrialMatch:
-    """Build an unranked TrialMatch from a trial's criterion results."""
+def summarise(trial: Trial, results: Sequence[CriterionResult], deceased: str = "") -> TrialMatch:
+    """Build an unranked TrialMatch from a trial's criterion results; ``deceased`` names a recorded death."""
     leaves = _leaves(results)
     reasons = tuple(f"{r.type} {r.id}: {r.reason}" for r in leaves if r.outcome is Outcome.FAIL)
     missing = tuple(dict.fromkeys(m for r in leaves if r.outcome is Outcome.UNKNOWN for m in r.missing))
     review = tuple(f"{r.id}: {r.text}" for r in leaves if r.outcome is Outcome.REVIEW)
-    return TrialMatch(0, trial, trial_status(results), trial_score(results), reasons, missing, review, tuple(results))
+    status = trial_status(results)
+    if deceased:
+        status = Status.INELIGIBLE
+        reasons = (f"{DECEASED}: {deceased}", *reasons)
+    return TrialMatch(0, trial, status, trial_score(results), reasons, missing, review, tuple(results))
+
+
+DECEASED = "patient is recorded as deceased"
 
 
 def status_text(match: TrialMatch) -> str:
@@ -94,6 +103,8 @@ def status_text(match: TrialMatch) -> str:
         if not count:
             return "possibly eligible"
         return f"possibly eligible: {count} item{'s' if count != 1 else ''} missing"
+    if match.exclusion_reasons and match.exclusion_reasons[0].startswith(DECEASED):
+        return f"ineligible: {DECEASED}"
     count = len(match.exclusion_reasons)
     return f"ineligible: {count} criteri{'a' if count != 1 else 'on'} not met"
 

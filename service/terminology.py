@@ -168,6 +168,118 @@ Coding = tuple[str, str, str]
 """A coding as facts hold it: (system, normalised code, display)."""
 
 
+def normalise_text(text: str) -> str:
+    """Return text as names are matched: lower case, punctuation as spaces, single spaces.
+
+    'Albumin (Human) 25% Solution' -> 'albumin human 25 solution', so it names 'albumin human'.
+    """
+    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+# -- how a record's words read: the safety net's negation rules (README, "The safety net") ----
+#
+# A record's text is cut into clauses at . ; ! ? and at 'but', 'however', 'although', 'except',
+# and each clause into phrases at commas. A colon does not end a clause ('FH: carcinoma' and
+# 'Hx: carcinoma' are labels). "Before" means the last five words before the concept's words in
+# the same phrase, as NegEx does; "just after" means the words right after them.
+# - family: 'family history', 'family hx', 'fh', 'fhx' before, or just after ('Colon cancer
+#   (family history)'): a relative's disease.
+# - not a diagnosis: 'screening', 'surveillance', 'test(ing)', 'counsel(l)ing', 'prophylaxis',
+#   'vaccine', 'vaccination', 'immunization', 'risk', 'exposure', 'contact' followed by 'for',
+#   'of', 'against', 'to', 'with' or 'on' before the words ('Screening for malignant neoplasm',
+#   'High risk of cancer'), or one of those nouns just after them ('Colon cancer screening'): a
+#   test, a risk or a prevention, not the disease. 'Screening colonoscopy showed carcinoma' is
+#   affirmed.
+# - negated: 'no', 'not', 'without', 'negative for', 'no evidence of', 'no sign(s) of',
+#   'denies', 'absence of', 'free of', 'never', 'ruled out', 'excluded' before; 'negative', 'not
+#   detected', 'not present', 'absent', 'not found', 'unlikely' after them in the phrase; 'ruled
+#   out' or 'excluded' after them in the clause: the patient does not have it.
+# - history: 'history of', 'hx', 'h/o', 'pmh', 'personal history', 'past', 'previous', 'prior',
+#   'old', 'former', 'status post', 's/p' before, 'resolved', 'in remission', 'remission' after
+#   them in the clause, or 'history' just after: the patient had it; it may be over.
+# - otherwise affirmed ('suspected', 'possible', 'rule out' included: still a reason to ask).
+
+MentionReading = Literal["affirmed", "history", "negated", "family", "not_a_diagnosis"]
+
+_CLAUSE_BREAK = re.compile(r"[.;!?]|\b(?:but|however|although|except)\b", re.IGNORECASE)
+_WINDOW_WORDS = 5
+
+
+def _words(*phrases: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(normalise_text(p)) for p in phrases) + r")\b")
+
+
+_FAMILY = _words("family history", "family hx", "fh", "fhx")
+_NEGATED_BEFORE = _words(
+    "no", "not", "without", "negative for", "neg for", "no evidence of", "no sign of", "no signs of",
+    "denies", "denied", "absence of", "free of", "never", "ruled out", "excluded",
+)  # fmt: skip
+_NEGATED_AFTER = _words("negative", "not detected", "not present", "absent", "not found", "unlikely")
+_NEGATED_AFTER_IN_CLAUSE = _words("ruled out", "excluded")
+_PREVENTION_NOUNS = (
+    "screening|screen|surveillance|test|testing|counseling|counselling|prophylaxis|vaccine|vaccination"
+    "|immunization|immunisation|risk|exposure|contact"
+)
+_NOT_A_DIAGNOSIS_BEFORE = re.compile(
+    rf"\b(?:{_PREVENTION_NOUNS})(?: \w+){{0,2}} (?:for|of|against|to|with|on)(?: \w+){{0,3}} ?$"
+)
+_NOT_A_DIAGNOSIS_JUST_AFTER = re.compile(rf"^ ?(?:{_PREVENTION_NOUNS})\b")
+_HISTORY_BEFORE = _words(
+    "history of", "hx", "h/o", "pmh", "personal history", "past", "previous", "prior", "old",
+    "former", "status post", "s/p",
+)  # fmt: skip
+_HISTORY_AFTER_IN_CLAUSE = _words("resolved", "in remission", "remission")
+_HISTORY_JUST_AFTER = re.compile(r"^ ?history\b")
+
+
+def read_mention(clause: str, start: int, end: int) -> MentionReading:
+    """Return how a normalised clause (its phrases joined by ' , ') speaks of the words at [start, end)."""
+    phrase_start = clause.rfind(" , ", 0, start)
+    phrase_end = clause.find(" , ", end)
+    phrase_before = clause[phrase_start + 3 if phrase_start >= 0 else 0 : start]
+    before = " ".join(phrase_before.split()[-_WINDOW_WORDS:]) + " "
+    after_in_phrase = clause[end : phrase_end if phrase_end >= 0 else len(clause)]
+    after = clause[end:]
+    if _FAMILY.search(before) or _FAMILY.match(after_in_phrase.strip()):
+        return "family"
+    if _NOT_A_DIAGNOSIS_BEFORE.search(phrase_before) or _NOT_A_DIAGNOSIS_JUST_AFTER.match(after_in_phrase):
+        return "not_a_diagnosis"
+    if (
+        _NEGATED_BEFORE.search(before)
+        or _NEGATED_AFTER.search(after_in_phrase)
+        or _NEGATED_AFTER_IN_CLAUSE.search(after)
+    ):
+        return "negated"
+    if _HISTORY_BEFORE.search(before) or _HISTORY_AFTER_IN_CLAUSE.search(after) or _HISTORY_JUST_AFTER.match(after):
+        return "history"
+    return "affirmed"
+
+
+def clauses(texts: Iterable[str]) -> tuple[str, ...]:
+    """Return texts cut into clauses in normal form, each clause's phrases joined by ' , '."""
+    return tuple(
+        " , ".join(normalise_text(phrase) for phrase in (raw or "").split(","))
+        for text in texts
+        for raw in _CLAUSE_BREAK.split(text)
+    )
+
+
+def mentions(pattern: re.Pattern[str], cut: Iterable[str]) -> list[tuple[str, MentionReading]]:
+    """Return each (words, reading) the pattern finds in clauses (from ``clauses``)."""
+    found = []
+    for clause in cut:
+        for hit in pattern.finditer(clause):
+            found.append((hit.group(0), read_mention(clause, hit.start(), hit.end())))
+    return found
+
+
+def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    normalised = sorted({normalise_text(w) for w in words if normalise_text(w)}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in normalised) + r")\b") if normalised else None
+
+
 class CodeMatcher:
     """A compiled value set: exact codes, ICD/ATC prefixes (minus carve-outs) and whole-word names."""
 
@@ -177,8 +289,8 @@ class CodeMatcher:
         self.codes = codes_by_key(valueset.codes)
         self._prefixes = _by_system(valueset.prefixes)
         self._excluded = _by_system(valueset.exclude_prefixes)
-        names = "|".join(re.escape(n.name) for n in valueset.names)
-        self._names = re.compile(rf"\b(?:{names})\b") if names else None
+        self._names = _pattern(n.name for n in valueset.names)
+        self._suspects = _pattern(valueset.suspect_words)
 
     @classmethod
     def union(cls, matchers: Iterable[CodeMatcher], set_id: str) -> CodeMatcher:
@@ -195,6 +307,8 @@ class CodeMatcher:
         union._excluded = {}
         patterns = [m._names.pattern for m in chosen if m._names is not None]
         union._names = re.compile("|".join(patterns)) if patterns else None
+        suspects = [m._suspects.pattern for m in chosen if m._suspects is not None]
+        union._suspects = re.compile("|".join(suspects)) if suspects else None
         return union
 
     @property
@@ -213,8 +327,40 @@ class CodeMatcher:
         return excluded is None or not code.startswith(excluded)
 
     def match_text(self, text: str) -> bool:
-        """Return whether lower-cased text names one of the set's names as a whole word."""
-        return self._names is not None and self._names.search(text) is not None
+        """Return whether text names one of the set's names as whole words (case and punctuation aside)."""
+        return self._names is not None and self._names.search(normalise_text(text)) is not None
+
+    def has_suspect_words(self, text: str) -> bool:
+        """Return whether text holds one of the set's suspect words, however it reads (the pre-filter keeps it)."""
+        return self._suspects is not None and self._suspects.search(normalise_text(text)) is not None
+
+    def carved_out(self, codings: Iterable[Coding]) -> bool:
+        """Return whether a coding falls under one of the set's carve-outs (it is explicitly not the concept)."""
+        for system, code, _ in codings:
+            excluded = self._excluded.get(system)
+            if excluded is not None and code.startswith(excluded):
+                return True
+        return False
+
+    def suspect(
+        self, codings: tuple[Coding, ...], texts: Iterable[str], cut: tuple[str, ...] | None = None
+    ) -> tuple[str, MentionReading] | None:
+        """Return the suspect words a record's texts or coding displays use and how they read, or None.
+
+        An affirmed mention wins over a history one; negated, family and not-a-diagnosis
+        mentions are no reason to suspect the concept. ``cut`` is the record's text already cut
+        by ``clauses`` (texts, then coding displays), when the caller reads several value sets.
+        """
+        if self._suspects is None or self.carved_out(codings):
+            return None
+        if cut is None:
+            cut = clauses([*texts, *(display for _, _, display in codings if display)])
+        found = mentions(self._suspects, cut)
+        for reading in ("affirmed", "history"):
+            for words, how in found:
+                if how == reading:
+                    return words, how
+        return None
 
     def first_match(self, codings: Iterable[Coding], texts: Iterable[str] = ()) -> str | None:
         """Return a short label of the first coding or text that matches, or None."""
@@ -226,6 +372,11 @@ class CodeMatcher:
             if self.match_text(text):
                 return f"'{text}'"
         return None
+
+
+def describe_codings(codings: Iterable[Coding]) -> str:
+    """Return a record's codes as a person reads them: 'SNOMED 363406005, ICD-10-CM C18.9'."""
+    return ", ".join(f"{_SYSTEM_NAMES.get(system, system)} {_dotted(system, code)}" for system, code, _ in codings)
 
 
 def _dotted(system: str, code: str) -> str:

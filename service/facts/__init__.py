@@ -15,8 +15,11 @@ Which values count (documented in the README):
 - Condition.verificationStatus refuted and entered-in-error never count; unconfirmed,
   provisional and differential are kept and marked uncertain.
 - Medication statuses entered-in-error, not-taken, not-done, cancelled and draft never count;
-  nor do Procedure statuses not-done and entered-in-error; nor refuted or entered-in-error
-  allergies. Inactive and resolved allergies are kept: criteria ask for a history of allergy.
+  nor do Procedure statuses not-done, entered-in-error and preparation (a plan); nor refuted or
+  entered-in-error allergies. Inactive and resolved allergies are kept: criteria ask for a
+  history of allergy.
+- When a record counts in time (current, within a window, courses of therapy) is written in
+  ``records``.
 """
 
 from service.facts.builder import FactBuilder
@@ -33,13 +36,26 @@ from service.facts.model import (
     date_span,
     printable,
 )
-from service.facts.records import FINDING_CURRENT_DAYS, is_current, matching, occurred_within
+from service.facts.records import (
+    COURSE_GAP_DAYS,
+    ENCOUNTER_DIAGNOSIS_HISTORY_DAYS,
+    FINDING_CURRENT_DAYS,
+    Course,
+    current_course,
+    is_current,
+    matching,
+    occurred_within,
+    severity_of,
+)
 from service.facts.scoring import ScoreMatchers, compute_scores
 
 __all__ = [
+    "COURSE_GAP_DAYS",
+    "ENCOUNTER_DIAGNOSIS_HISTORY_DAYS",
     "FINDING_CURRENT_DAYS",
     "AllergyRecord",
     "ClinicalRecord",
+    "Course",
     "Evidence",
     "FactBuilder",
     "LabValue",
@@ -50,9 +66,11 @@ __all__ = [
     "Span",
     "age_on",
     "compute_scores",
+    "current_course",
     "date_span",
     "is_current",
     "matching",
     "occurred_within",
     "printable",
+    "severity_of",
 ]

@@ -23,10 +23,14 @@ class FactBuilder:
         patient = intake.patient.resource
         birth = date_span(patient.birthDate) if patient.birthDate else None
         deceased: bool | None = None
+        deceased_note = ""
         if patient.deceasedBoolean is not None:
             deceased = bool(patient.deceasedBoolean)
+            deceased_note = "Patient.deceasedBoolean is true" if deceased else ""
         elif patient.deceasedDateTime is not None:
             deceased = True
+            died = date_span(patient.deceasedDateTime)
+            deceased_note = f"Patient.deceasedDateTime {died.start if died else patient.deceasedDateTime}"
         facts = PatientFacts(
             patient_id=patient.id or intake.patient.reference,
             sex=patient.gender if patient.gender in ADMINISTRATIVE_GENDER else None,
@@ -39,6 +43,7 @@ class FactBuilder:
             procedures=[],
             allergies=[],
             warnings=warnings,
+            deceased_note=deceased_note,
         )
         if patient.gender is not None and patient.gender not in ADMINISTRATIVE_GENDER:
             warnings.append("Patient.gender is not an administrative-gender code; sex unknown")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from service.dates import shift
 from service.terminology import Coding, normalise_code
 
 COUNTING_OBSERVATION_STATUSES = frozenset({"final", "amended", "corrected"})
@@ -23,9 +24,19 @@ NOT_COUNTING_OBSERVATION_REASON = {
 RETRACTED_CONDITION = frozenset({"refuted", "entered-in-error"})
 UNCERTAIN_CONDITION = frozenset({"unconfirmed", "provisional", "differential"})
 CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
+PAST_CLINICAL = frozenset({"inactive", "remission", "resolved"})
+CLINICAL_STATUSES = CURRENT_CLINICAL | PAST_CLINICAL
 NOT_COUNTING_MEDICATION = frozenset({"entered-in-error", "not-taken", "not-done", "cancelled", "draft"})
-ONGOING_MEDICATION = frozenset({"active", "in-progress", "on-hold", "intended"})
-NOT_COUNTING_PROCEDURE = frozenset({"not-done", "entered-in-error"})
+ONGOING_MEDICATION = frozenset({"active", "in-progress", "on-hold"})
+# Statuses that do not say whether the drug is being taken: 'intended' (MedicationStatement: may
+# be taken in the future) and 'unknown'. Such a record is neither current nor past: unknown.
+UNSURE_MEDICATION = frozenset({"intended", "unknown"})
+# 'preparation' is a planned procedure, not one performed (FHIR event-status).
+NOT_COUNTING_PROCEDURE = frozenset({"not-done", "entered-in-error", "preparation"})
+# US Core Condition categories (http://terminology.hl7.org/CodeSystem/condition-category and
+# http://hl7.org/fhir/us/core/CodeSystem/condition-category).
+ENCOUNTER_DIAGNOSIS = "encounter-diagnosis"
+LIST_CATEGORIES = frozenset({"problem-list-item", "health-concern"})
 RETRACTED_ALLERGY = frozenset({"refuted", "entered-in-error"})
 ADMINISTRATIVE_GENDER = frozenset({"male", "female", "other", "unknown"})
 
@@ -124,6 +135,8 @@ class ClinicalRecord:
     reference: str
     display: str
     extra: tuple[tuple[str, str], ...] = ()
+    category: str | None = None
+    severity_text: str = ""
 
     def evidence(self) -> Evidence:
         """Return this record as evidence: its resource and display."""
@@ -133,6 +146,12 @@ class ClinicalRecord:
     def uncertain(self) -> bool:
         """Return whether the record is unconfirmed, provisional or differential."""
         return self.verification in UNCERTAIN_CONDITION
+
+    @property
+    def last_seen(self) -> dt.date | None:
+        """Return the latest day the record itself shows the condition present: its onset or recorded date."""
+        days = [d for d in (self.start.end if self.start else None, self.recorded) if d is not None]
+        return max(days) if days else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +211,7 @@ class PatientFacts:
     allergies: list[AllergyRecord]
     scores: dict[str, ScoreResult] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    deceased_note: str = ""
 
     def age_range(self, on: dt.date) -> tuple[int, int] | None:
         """Return the smallest and largest age the birth date allows on a day, or None."""
@@ -201,7 +221,7 @@ class PatientFacts:
 
     def latest(self, analyte: str, as_of: dt.date, days: int) -> LabValue | None:
         """Return the newest counted value within ``days`` before ``as_of`` (inclusive)."""
-        earliest = as_of - dt.timedelta(days=days)
+        earliest = shift(as_of, days=-days)
         for value in self.labs.get(analyte, ()):
             if earliest <= value.effective <= as_of:
                 return value

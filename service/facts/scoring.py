@@ -6,13 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from service import scores as formulas
+from service.dates import shift
 from service.facts.model import ClinicalRecord, PatientFacts, ScoreInput, ScoreResult
-from service.facts.records import is_current, matching, occurred_within
+from service.facts.records import is_current, matching, occurred_within, severity_of
 from service.terminology import CodeMatcher
 
-SEVERITY_SEVERE = "24484000"
-SEVERITY_MODERATE = "6736007"
-SEVERITY_MILD = "255604002"
 DIALYSIS_WINDOW_DAYS = 7
 DIALYSIS_MIN_SESSIONS = 2
 
@@ -28,15 +26,42 @@ class ScoreMatchers:
     dialysis: CodeMatcher
 
 
-def _severity(record: ClinicalRecord) -> str | None:
-    codes = {code for _, code, _ in record.severity}
-    if SEVERITY_SEVERE in codes:
-        return "severe"
-    if SEVERITY_MODERATE in codes:
-        return "moderate"
-    if SEVERITY_MILD in codes:
-        return "mild"
-    return None
+def _clinical_grades(
+    clinical: list[ClinicalRecord], matchers: ScoreMatchers
+) -> tuple[formulas.AscitesGrade, formulas.EncephalopathyGrade, list[str], tuple[ScoreInput, ...]]:
+    """Return the Child-Pugh ascites and encephalopathy grades current records give, with flags and inputs."""
+    flags: list[str] = []
+    ascites_records = [r for r, _ in matching(clinical, matchers.ascites)]
+    severe_ascites = [r for r, _ in matching(clinical, matchers.ascites_severe)]
+    ascites: formulas.AscitesGrade = "none"
+    if severe_ascites or any(severity_of(r) in ("moderate", "severe") for r in ascites_records):
+        ascites = "moderate_severe"
+    elif ascites_records:
+        ascites = "mild"
+        if all(severity_of(r) is None for r in ascites_records):
+            flags.append("ascites recorded without severity, scored as mild (2 points)")
+    else:
+        flags.append("no current ascites record, scored as none")
+    he_records = [r for r, _ in matching(clinical, matchers.encephalopathy)]
+    coma = [r for r, _ in matching(clinical, matchers.encephalopathy_coma)]
+    encephalopathy: formulas.EncephalopathyGrade = "none"
+    if coma or any(severity_of(r) == "severe" for r in he_records):
+        encephalopathy = "grade_3_4"
+    elif he_records:
+        encephalopathy = "grade_1_2"
+        if all(severity_of(r) is None for r in he_records):
+            flags.append("hepatic encephalopathy recorded without grade, scored as grade 1-2 (2 points)")
+    else:
+        flags.append("no current hepatic encephalopathy record, scored as none")
+    inputs = tuple(
+        ScoreInput(name, grade, "", r.recorded or (r.start.end if r.start else None), r.reference)
+        for name, grade, records in (
+            ("ascites", ascites, severe_ascites or ascites_records),
+            ("hepatic encephalopathy", encephalopathy, coma or he_records),
+        )
+        for r in records[:1]
+    )
+    return ascites, encephalopathy, flags, inputs
 
 
 def _lab_input(facts: PatientFacts, analyte: str, label: str, as_of: dt.date, days: int) -> ScoreInput | None:
@@ -76,42 +101,26 @@ def compute_scores(
 
     out: dict[str, ScoreResult] = {}
 
-    # Child-Pugh: ascites and encephalopathy grades from current conditions and findings.
-    flags: list[str] = []
-    clinical = [r for r in facts.conditions + facts.findings if is_current(r, as_of) and not r.uncertain]
-    ascites_records = [r for r, _ in matching(clinical, matchers.ascites)]
-    severe_ascites = [r for r, _ in matching(clinical, matchers.ascites_severe)]
-    ascites: formulas.AscitesGrade = "none"
-    if severe_ascites or any(_severity(r) in ("moderate", "severe") for r in ascites_records):
-        ascites = "moderate_severe"
-    elif ascites_records:
-        ascites = "mild"
-        if all(_severity(r) is None for r in ascites_records):
-            flags.append("ascites recorded without severity, scored as mild (2 points)")
-    else:
-        flags.append("no current ascites record, scored as none")
-    he_records = [r for r, _ in matching(clinical, matchers.encephalopathy)]
-    coma = [r for r, _ in matching(clinical, matchers.encephalopathy_coma)]
-    encephalopathy: formulas.EncephalopathyGrade = "none"
-    if coma or any(_severity(r) == "severe" for r in he_records):
-        encephalopathy = "grade_3_4"
-    elif he_records:
-        encephalopathy = "grade_1_2"
-        if all(_severity(r) is None for r in he_records):
-            flags.append("hepatic encephalopathy recorded without grade, scored as grade 1-2 (2 points)")
-    else:
-        flags.append("no current hepatic encephalopathy record, scored as none")
-    clinical_inputs = tuple(
-        ScoreInput(name, grade, "", r.recorded or (r.start.end if r.start else None), r.reference)
-        for name, grade, records in (
-            ("ascites", ascites, severe_ascites or ascites_records),
-            ("hepatic encephalopathy", encephalopathy, coma or he_records),
-        )
-        for r in records[:1]
-    )
+    # Child-Pugh: ascites and encephalopathy grades from current conditions and findings. A
+    # record whose currency is unknown (no clinical status, a partial abatement date) is scored
+    # both ways; if that changes a grade the score is unknown and names the record.
+    records = [r for r in facts.conditions + facts.findings if not r.uncertain]
+    currency = [(r, is_current(r, as_of)) for r in records]
+    certain = [r for r, now in currency if now]
+    grades = _clinical_grades(certain, matchers)
+    unsure = [r for r, now in currency if now is None]
+    doubtful: tuple[str, ...] = ()
+    if unsure and _clinical_grades(certain + unsure, matchers)[:2] != grades[:2]:
+        read = {id(r) for r, _ in matching(unsure, matchers.ascites)} | {
+            id(r) for r, _ in matching(unsure, matchers.encephalopathy)
+        }
+        doubtful = tuple(f"whether {r.display} ({r.reference}) is current" for r in unsure if id(r) in read)
+    ascites, encephalopathy, flags, clinical_inputs = grades
     cp_missing = missing("bilirubin_total", "albumin", "inr")
     bili, alb, inr = labs["bilirubin_total"], labs["albumin"], labs["inr"]
-    if bili and alb and inr:
+    if bili and alb and inr and doubtful:
+        out["child_pugh"] = ScoreResult("child_pugh", None, (bili, alb, inr), doubtful)
+    elif bili and alb and inr:
         cp = formulas.child_pugh(float(bili.value), float(alb.value), float(inr.value), ascites, encephalopathy)
         out["child_pugh"] = ScoreResult(
             "child_pugh",
@@ -129,11 +138,15 @@ def compute_scores(
             tuple(flags),
         )
     else:
-        out["child_pugh"] = ScoreResult("child_pugh", None, tuple(i for i in (bili, alb, inr) if i), cp_missing)
+        out["child_pugh"] = ScoreResult(
+            "child_pugh", None, tuple(i for i in (bili, alb, inr) if i), cp_missing + doubtful
+        )
 
     # Dialysis: at least two sessions in the prior 7 days (OPTN rule, clinical.md D.2).
     sessions = [
-        r for r, _ in matching(facts.procedures, matchers.dialysis) if occurred_within(r, as_of, DIALYSIS_WINDOW_DAYS)
+        r
+        for r, _ in matching(facts.procedures, matchers.dialysis)
+        if occurred_within(r, as_of, shift(as_of, days=-DIALYSIS_WINDOW_DAYS))
     ]
     dialysis = len(sessions) >= DIALYSIS_MIN_SESSIONS
     dialysis_inputs = tuple(ScoreInput("dialysis session", True, "", r.recorded, r.reference) for r in sessions)

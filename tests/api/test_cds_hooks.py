@@ -235,7 +235,11 @@ def test_cards_for_eligible_and_possibly_eligible_trials(client: TestClient) -> 
         assert card["links"] == [
             {"label": f"{trial_id} in the trial registry", "url": catalog.trials[trial_id].url, "type": "absolute"}
         ]
-        assert card["detail"].startswith("**Eligible**" if status == "eligible" else "**Possibly eligible**")
+        if status == "eligible":  # "Eligible, pending 4 review items" (rank.status_text)
+            assert card["detail"].startswith("**Eligible") and card["summary"].startswith("Eligible")
+            assert "pending" in card["summary"] or "review" not in card["detail"]
+        else:
+            assert card["detail"].startswith("**Possibly eligible**")
     assert len({c["uuid"] for c in cards}) == len(cards)
     assert body["extension"]["invalid.trialmatch.asOf"] == "2026-11-22"
     assert "invalid.trialmatch.notProvided" not in body["extension"]
@@ -247,7 +251,7 @@ def test_missing_labs_give_possibly_eligible_cards(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     expected = _statuses(client, drop="Observation")
-    assert [(c["summary"].split(": ")[0], c["indicator"]) for c in body["cards"]] == [
+    assert [(c["summary"].split(": ")[0].split(",")[0], c["indicator"]) for c in body["cards"]] == [
         ("Eligible" if s == "eligible" else "Possibly eligible", "info" if s == "eligible" else "warning")
         for _, s in expected
     ]
@@ -347,3 +351,24 @@ def test_mismatched_or_invalid_prefetch_is_422(client: TestClient) -> None:
     prefetch["observations"]["entry"][0]["resource"]["status"] = 42
     body = _outcome(client.post(SERVICE, json=_hook(prefetch)), 422)
     assert body["issue"][0]["expression"][0].startswith("prefetch.observations.entry[0].resource")
+
+
+def test_eligible_card_says_pending_review_items(client: TestClient) -> None:
+    """An eligible trial's card reads 'Eligible, pending N review items' in its summary and detail."""
+    body = client.post(SERVICE, json=_hook(_prefetch(client))).json()
+    eligible = [c for c in body["cards"] if c["indicator"] == "info"]
+    assert eligible
+    for card in eligible:
+        assert card["summary"].startswith("Eligible, pending ") and " review items: NCT" in card["summary"]
+        assert card["detail"].startswith("**Eligible, pending ")
+
+
+def test_deceased_patient_gets_no_card_and_the_reason_first(client: TestClient) -> None:
+    """A patient recorded as deceased gets no card, and the response message says so first."""
+    prefetch = _prefetch(client)
+    prefetch["patient"] = {**prefetch["patient"], "deceasedDateTime": "2026-10-01"}
+    body = client.post(SERVICE, json=_hook(prefetch)).json()
+    assert body["cards"] == []
+    assert body["extension"]["invalid.trialmatch.message"].startswith(
+        "The patient is recorded as deceased (Patient.deceasedDateTime 2026-10-01)"
+    )

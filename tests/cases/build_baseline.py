@@ -174,6 +174,11 @@ def build() -> dict:
                 "valueQuantity": {"value": 70 + i % 15, "unit": "/min", "system": UCUM, "code": "/min"},
             }
         )
+    return as_bundle(resources)
+
+
+def as_bundle(resources: list[dict]) -> dict:
+    """Return the resources as a collection Bundle, each subject pointing at the Patient's urn:uuid."""
     entries = [
         {"fullUrl": f"urn:uuid:baseline-{r['resourceType'].lower()}-{r['id']}", "resource": r} for r in resources
     ]

@@ -43,7 +43,7 @@ PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 EXPECTED_ANALYTES = {
     "bilirubin_total", "creatinine", "sodium", "wbc", "platelets", "albumin", "inr", "afp",
     "hba1c", "glucose_fasting", "hbv_dna", "height", "weight", "bmi", "hiv_antibody",
-    "hcv_antibody", "syphilis_antibody", "hcg", "pregnancy_status",
+    "hcv_antibody", "syphilis_antibody", "hcg", "pregnancy_status", "hbsag",
 }  # fmt: skip
 
 # Value sets that trial criteria refer to; each must exist as a file.
