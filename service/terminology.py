@@ -242,7 +242,9 @@ def read_mention(clause: str, start: int, end: int) -> MentionReading:
     before = " ".join(phrase_before.split()[-_WINDOW_WORDS:]) + " "
     after_in_phrase = clause[end : phrase_end if phrase_end >= 0 else len(clause)]
     after = clause[end:]
-    if _FAMILY.search(before) or _FAMILY.match(after_in_phrase.strip()):
+    # The concept's own words count too: a set's words may start with 'history of' ('Family
+    # history of malignant neoplasm' names a relative's disease, not a personal history).
+    if _FAMILY.search(before + clause[start:end]) or _FAMILY.match(after_in_phrase.strip()):
         return "family"
     if _NOT_A_DIAGNOSIS_BEFORE.search(phrase_before) or _NOT_A_DIAGNOSIS_JUST_AFTER.match(after_in_phrase):
         return "not_a_diagnosis"
