@@ -80,6 +80,11 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
             "valueBoolean",
             "interpretation",
             "referenceRange",
+            # which result a correction supersedes (service.facts.labs): the original's
+            # identifiers and specimen, and the observation-replaces extension (filtered below)
+            "identifier",
+            "specimen",
+            "extension",
         }
     ),
     "Condition": frozenset(
@@ -216,7 +221,9 @@ class ReadFilter:
             if as_of is None:
                 return None
             day = _raw_effective_day(raw)
-            if day is None or as_of - dt.timedelta(days=window) <= day <= as_of:
+            # A look-back longer than the calendar reaches back to its first day (never raises).
+            earliest = dt.date.min if window >= (as_of - dt.date.min).days else as_of - dt.timedelta(days=window)
+            if day is None or earliest <= day <= as_of:
                 return None  # undated or unparseable values are validated (and then judged)
             return "Observation (outside every look-back window)"
         if _any_coding_in(raw.get("valueCodeableConcept"), self.finding_codes):
@@ -300,6 +307,27 @@ class Intake:
     by_reference: dict[str, Read]
     warnings: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+
+
+# The only extension read: an Observation that replaces another (FHIR R4 core extension).
+READ_EXTENSIONS = frozenset({"http://hl7.org/fhir/StructureDefinition/observation-replaces"})
+
+
+def _read_part(raw: dict[str, Any], elements: frozenset[str]) -> dict[str, Any]:
+    """Return the elements of a resource that facts reads; of its extensions only READ_EXTENSIONS."""
+    part = {k: v for k, v in raw.items() if k in elements}
+    extensions = part.get("extension")
+    if extensions is not None:
+        kept = (
+            [e for e in extensions if isinstance(e, dict) and e.get("url") in READ_EXTENSIONS]
+            if isinstance(extensions, list)
+            else []
+        )
+        if kept:
+            part["extension"] = kept
+        else:
+            del part["extension"]
+    return part
 
 
 def _where(index: int, resource_type: str) -> str:
@@ -431,7 +459,7 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
             )
         try:
             elements = READ_ELEMENTS[rtype]
-            model = MODELS[rtype].model_validate({k: v for k, v in raw.items() if k in elements})
+            model = MODELS[rtype].model_validate(_read_part(raw, elements))
         except RecursionError:
             issues.append(
                 Issue(
