@@ -417,8 +417,8 @@ def _blank(name: str, code: str, effective: dt.date, reference: str, status: str
     )
 
 
-def _replace(value: LabValue, **changes: Any) -> LabValue:
-    return dataclasses.replace(value, **changes)
+def _replace(lab: LabValue, **changes: Any) -> LabValue:
+    return dataclasses.replace(lab, **changes)
 
 
 def _with(value: LabValue, identity: dict[str, Any]) -> LabValue:
