@@ -43,10 +43,10 @@ from service.criteria import (
 )
 from service.facts import (
     ClinicalRecord,
-    days_before,
     Evidence,
     LabValue,
     PatientFacts,
+    days_before,
     is_current,
     matching,
     occurred_within,
@@ -299,7 +299,10 @@ class Evaluator:
             else:
                 truth = numeric_truth((low, low_open, high, high_open), test, conversion.factor)
                 shown = value.value / conversion.factor
-            results.append(self._lab_result(truth, analyte.display, value, shown, test.unit, wanted))
+            result = self._lab_result(truth, analyte.display, value, shown, test.unit, wanted)
+            if truth is Truth.UNKNOWN and value.low != value.high:
+                result.missing = [f"{analyte.display} reported in {test.unit} (its conversion depends on the assay)"]
+            results.append(result)
         return _agreeing(results, analyte.display)
 
     def _lab_result(
@@ -409,7 +412,9 @@ class Evaluator:
                 display = table[value.analyte].display
                 if value.positive is None:
                     why = value.unreadable or "equivocal (between the negative and positive cut-offs)"
-                    reasons.append(f"{display} {value.reference} on {value.effective} cannot be read as positive or negative: {why}")
+                    reasons.append(
+                        f"{display} {value.reference} on {value.effective} is neither positive nor negative: {why}"
+                    )
                 else:
                     reasons.append(f"{self._positive_text(value)}, but {fate}")
                 evidence.append(value.evidence())
@@ -493,7 +498,9 @@ class Evaluator:
         if sex is None or sex in test.sex or sex in ("other", "unknown"):
             return inner
         if inner.truth is Truth.TRUE:
-            reason = f"administrative sex {sex}, yet the record holds this evidence: {'; '.join(inner.reasons)}; confirm"
+            reason = (
+                f"administrative sex {sex}, yet the record holds this evidence: {'; '.join(inner.reasons)}; confirm"
+            )
             return NodeResult(Truth.UNKNOWN, [reason], inner.evidence, ["confirmation of the record (sex or evidence)"])
         return NodeResult(Truth.FALSE, [f"administrative sex {sex}; applies to {' or '.join(test.sex)} only"])
 

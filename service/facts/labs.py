@@ -208,13 +208,17 @@ class LabReader:
         base = _blank(name, code_label, effective, read.reference, str(obs.status))
         raw = finite(quantity.value)
         unit = quantity.code or quantity.unit or ""
-        original = f"{quantity.comparator or ''}{format_number(raw) if raw is not None else '?'} {printable(unit)}".strip()
+        original = (
+            f"{quantity.comparator or ''}{format_number(raw) if raw is not None else '?'} {printable(unit)}".strip()
+        )
         cutoff = analyte.index_cutoff
         assert cutoff is not None
         if raw is None or raw < 0:
             return self._unreadable(base, analyte, "index value not a number", original, facts)
         if unit and unit_key(unit) not in self._index_units:
-            return self._unreadable(base, analyte, f"unit '{printable(unit)}' is not a signal-to-cutoff index", original, facts)
+            return self._unreadable(
+                base, analyte, f"unit '{printable(unit)}' is not a signal-to-cutoff index", original, facts
+            )
         comparator = str(quantity.comparator) if quantity.comparator else None
         numeric: bool | None
         if comparator in ("<", "<="):
@@ -223,11 +227,13 @@ class LabReader:
             numeric = True if raw >= cutoff else None
         else:
             numeric = raw >= cutoff
-        flag = self._interpretation(
-            obs, self._positive_interp | self._index_positive_interp, self._negative_interp
-        )
+        flag = self._interpretation(obs, self._positive_interp | self._index_positive_interp, self._negative_interp)
         if numeric is None or (flag is not None and flag != numeric):
-            why = f"index {original} and its flag do not agree" if numeric is not None else f"index {original} is censored across the cutoff"
+            why = (
+                f"index {original} and its flag do not agree"
+                if numeric is not None
+                else f"index {original} is censored across the cutoff"
+            )
             return self._unreadable(base, analyte, why, original, facts)
         word = "reactive" if numeric else "non-reactive"
         return _replace(base, original=f"{original} ({word}, cutoff {format_number(cutoff)})", positive=numeric)
@@ -245,7 +251,9 @@ class LabReader:
         if raw is None:
             return self._unreadable(base, analyte, "value not a finite number", shown, facts)
         if comparator is not None and comparator not in FHIR_COMPARATORS:
-            return self._unreadable(base, analyte, f"comparator '{printable(comparator, 8)}' is not a FHIR comparator", shown, facts)
+            return self._unreadable(
+                base, analyte, f"comparator '{printable(comparator, 8)}' is not a FHIR comparator", shown, facts
+            )
         conversion = self.units.resolve(analyte, quantity.code, quantity.unit)
         if conversion is None:
             why = f"unit '{printable(reported_unit)}' cannot be converted to {analyte.canonical_unit}"
@@ -260,7 +268,8 @@ class LabReader:
         positive = self._detected(obs, analyte, converted.value, comparator, high_limit)
         original = f"{comparator or ''}{format_number(raw)} {conversion.unit}"
         if not conversion.exact:
-            original += f" (= {format_number(converted.low)} to {format_number(converted.high)} {analyte.canonical_unit} by assay)"
+            spread = f"{format_number(converted.low)} to {format_number(converted.high)}"
+            original += f" (= {spread} {analyte.canonical_unit} by assay)"
         return _replace(
             base,
             value=converted.value,
@@ -353,7 +362,7 @@ class LabReader:
         if ages is None:
             return None
         youngest, oldest = ages
-        bounds = []
+        bounds: list[float | None] = []
         for end in (age.low, age.high):
             if end is None or end.value is None:
                 bounds.append(None)

@@ -250,7 +250,11 @@ class PatientFacts:
         if not group:
             return None
         first = group[0]
-        same = all((v.value, v.comparator, v.positive, v.unreadable) == (first.value, first.comparator, first.positive, first.unreadable) for v in group)
+        same = all(
+            (v.value, v.comparator, v.positive, v.unreadable)
+            == (first.value, first.comparator, first.positive, first.unreadable)
+            for v in group
+        )
         return first if same else None
 
 

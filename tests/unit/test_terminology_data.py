@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import yaml
 
-from service.units import UnitTable
 from service.terminology import (
     ICD_SYSTEMS,
     Analyte,
@@ -23,6 +22,7 @@ from service.terminology import (
     normalise_code,
     unit_key,
 )
+from service.units import UnitTable
 
 CRITERIA = Path(__file__).resolve().parents[2] / "criteria"
 VALUESET_FILES = sorted((CRITERIA / "valuesets").glob("*.yaml"))
