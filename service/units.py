@@ -145,7 +145,7 @@ def _atom(symbol: str) -> tuple[float, Dimension] | None:
 
 # Vendor spellings -> UCUM. Each rule names the spelling it serves; nothing else is rewritten.
 _VENDOR_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\s+"), ""),  # "10^3 / uL"
+    (re.compile(r" +"), ""),  # "10^3 / uL"
     (re.compile(r"[µμ]"), "u"),  # micro sign and Greek mu
     (re.compile(r"mc(?=g|mol|L|l)"), "u"),  # "mcg/L", "mcmol/L", "10^3/mcL" (US "mc" for micro)
     (re.compile(r"^(?:[x×X]|)10(?:\^|\*\*|\*|E|e)\(?([+-]?\d{1,2})\)?"), r"10*\1"),  # "x10E3/uL", "10^9/L"
@@ -195,8 +195,8 @@ class UnitTable:
         return self._resolve_one(analyte, unit, vendor=False)
 
     def _resolve_one(self, analyte: Analyte, unit: str, vendor: bool = True) -> Conversion | None:
-        if len(unit) > 4 * MAX_UNIT_LENGTH:
-            return None  # no unit of any table is that long
+        if len(unit) > 4 * MAX_UNIT_LENGTH or not unit.isprintable():
+            return None  # no unit of any table is that long or carries control characters
         key = (analyte.display, unit if vendor else f"\0{unit}")
         if key in self._cache:
             return self._cache[key]

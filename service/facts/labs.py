@@ -163,7 +163,8 @@ class LabReader:
         if quantity is not None and quantity.value is not None:
             if analyte.kind != "qualitative":
                 return self._quantity(read, name, analyte, code_label, effective, facts)
-            if analyte.index_cutoff is not None:
+            unit = quantity.code or quantity.unit or ""
+            if analyte.index_cutoff is not None and (not unit or unit_key(unit) in self._index_units):
                 return self._index(read, name, analyte, code_label, effective, facts)
         interpretation = self._interpretation(obs, self._positive_interp, self._negative_interp)
         positive: bool | None = None
@@ -215,10 +216,6 @@ class LabReader:
         assert cutoff is not None
         if raw is None or raw < 0:
             return self._unreadable(base, analyte, "index value not a number", original, facts)
-        if unit and unit_key(unit) not in self._index_units:
-            return self._unreadable(
-                base, analyte, f"unit '{printable(unit)}' is not a signal-to-cutoff index", original, facts
-            )
         comparator = str(quantity.comparator) if quantity.comparator else None
         numeric: bool | None
         if comparator in ("<", "<="):
