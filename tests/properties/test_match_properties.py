@@ -169,14 +169,33 @@ def record_missing_an_analyte(draw: st.DrawFn) -> tuple[PatientRecord, dict[str,
 def test_filling_in_a_missing_value_never_changes_a_decided_criterion(
     case: tuple[PatientRecord, dict[str, Any]],
 ) -> None:
-    """Adding a missing lab value may decide unknown criteria but never flips a pass or a fail."""
+    """Adding a missing lab value may decide unknown criteria but never flips a pass or a fail.
+
+    One exception, by design: evidence that contradicts the record (a positive pregnancy test on
+    a record whose administrative sex is outside a sex_specific node's list) turns that node's
+    false into unknown, so a criterion reading it may go from decided to unknown, never further.
+    """
     record, value = case
     before = outcomes(answer(record.bundle()))
     after = outcomes(answer(record.bundle(value)))
     assert before.keys() == after.keys()
+    contradicted = _sex_specific_criteria() if record.patient.get("gender") in ("male",) else set()
     flipped = {
         key: (before[key], after[key])
         for key in before
-        if before[key] in ("pass", "fail") and after[key] != before[key]
+        if before[key] in ("pass", "fail")
+        and after[key] != before[key]
+        and not (key in contradicted and after[key] == "unknown")
     }
     assert not flipped, flipped
+
+
+def _sex_specific_criteria() -> set[tuple[str, str]]:
+    """The (trial, criterion) ids whose logic holds a sex_specific node, lines and their parts."""
+    found = set()
+    for trial in catalog().trials.values():
+        for criterion in trial.criteria:
+            for leaf in criterion.parts or (criterion,):
+                if leaf.logic is not None and "sex_specific" in leaf.logic.model_dump_json(by_alias=True):
+                    found.update({(trial.id, leaf.id), (trial.id, criterion.id)})
+    return found
