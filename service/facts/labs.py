@@ -111,6 +111,8 @@ class LabReader:
             facts.warnings.append(f"{read.reference}: {analyte.display} not counted: no date")
             return
         value = self._lab_value(read, analyte_name, analyte, code_label, span.end, facts)
+        if value is None:
+            return
         identity = {
             "code_key": code_key,
             "issued": _instant(obs.issued),
@@ -157,9 +159,17 @@ class LabReader:
 
     def _lab_value(
         self, read: Read, name: str, analyte: Analyte, code_label: str, effective: dt.date, facts: PatientFacts
-    ) -> LabValue:
+    ) -> LabValue | None:
         obs = read.resource
         quantity = obs.valueQuantity
+        has_value = (quantity is not None and quantity.value is not None) or any(
+            v is not None for v in (obs.valueCodeableConcept, obs.valueString, obs.valueBoolean)
+        )
+        if not has_value and not obs.interpretation:
+            # A panel header or a result without any value (dataAbsentReason): nothing to read,
+            # so it is not a result at all (its members, if any, are read on their own).
+            facts.warnings.append(f"{read.reference}: {analyte.display} not counted: no value")
+            return None
         if quantity is not None and quantity.value is not None:
             if analyte.kind != "qualitative":
                 return self._quantity(read, name, analyte, code_label, effective, facts)

@@ -396,3 +396,13 @@ def test_hcg_cutoff_uses_the_reports_reference_range(catalog: Catalog) -> None:
     assert facts_of(catalog, low).labs["hcg"][0].positive is False
     assert facts_of(catalog, mid).labs["hcg"][0].positive is None
     assert facts_of(catalog, mid).labs["hcg"][0].value == 18  # equivocal, yet a readable number
+
+
+def test_result_without_any_value_is_not_a_result(catalog: Catalog) -> None:
+    """A panel header or a value-less result (dataAbsentReason) is not counted, so it cannot make a criterion unknown."""
+    panel = coded_obs("panel", "85037-0", SNOMED, "x")
+    del panel["valueCodeableConcept"]
+    panel["dataAbsentReason"] = {"coding": [{"code": "not-performed"}]}
+    facts = facts_of(catalog, panel, coded_obs("screen", "56888-1", SNOMED, "260385009", "Negative"))
+    assert [v.reference for v in facts.labs["hiv_antibody"]] == ["Observation/screen"]
+    assert any("Observation/panel" in w and "no value" in w for w in facts.warnings)
