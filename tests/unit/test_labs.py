@@ -399,7 +399,7 @@ def test_hcg_cutoff_uses_the_reports_reference_range(catalog: Catalog) -> None:
 
 
 def test_result_without_any_value_is_not_a_result(catalog: Catalog) -> None:
-    """A panel header or a value-less result (dataAbsentReason) is not counted, so it cannot make a criterion unknown."""
+    """A panel header or a value-less result (dataAbsentReason) is not counted and cannot make a criterion unknown."""
     panel = coded_obs("panel", "85037-0", SNOMED, "x")
     del panel["valueCodeableConcept"]
     panel["dataAbsentReason"] = {"coding": [{"code": "not-performed"}]}
