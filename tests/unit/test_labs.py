@@ -406,3 +406,13 @@ def test_result_without_any_value_is_not_a_result(catalog: Catalog) -> None:
     facts = facts_of(catalog, panel, coded_obs("screen", "56888-1", SNOMED, "260385009", "Negative"))
     assert [v.reference for v in facts.labs["hiv_antibody"]] == ["Observation/screen"]
     assert any("Observation/panel" in w and "no value" in w for w in facts.warnings)
+
+
+def test_odd_identifiers_and_specimens_never_reject_the_bundle(catalog: Catalog) -> None:
+    """Identifier, specimen and extension shapes facts does not use are passed over, not validated."""
+    obs = quantity_obs("o", "1975-2", 2.5, "mg/dL")
+    obs["identifier"] = [{"value": 7}, "junk", {"system": {"x": 1}, "value": "A-1", "type": 5}]
+    obs["specimen"] = "Specimen/s1"
+    obs["extension"] = "not a list"
+    (lab,) = facts_of(catalog, obs).labs["bilirubin_total"]
+    assert lab.value == 2.5 and lab.identifiers == ("|A-1",) and lab.specimen is None
