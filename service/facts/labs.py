@@ -323,8 +323,9 @@ class LabReader:
             high = ref_range.high
             if high is None or high.value is None:
                 continue
-            if ref_range.type is not None and not any(
-                c.code == REFERENCE_RANGE_NORMAL for c in ref_range.type.coding or ()
+            if ref_range.type is not None and not (
+                any(c.code == REFERENCE_RANGE_NORMAL for c in ref_range.type.coding or ())
+                or (ref_range.type.text or "").strip().lower() == REFERENCE_RANGE_NORMAL
             ):
                 continue  # a therapeutic, treatment or other non-normal range is not the ULN
             applies, specificity = self._applies(ref_range, facts, effective)
