@@ -58,7 +58,10 @@ class NumericTest(_Strict):
 
 
 class LabTest(NumericTest):
-    """The latest counted value of an analyte, within a look-back window, against a threshold."""
+    """The newest result of an analyte, within a look-back window, against a threshold.
+
+    An unreadable newest result, or equally new results that disagree, make it unknown.
+    """
 
     analyte: str
     unit: str
@@ -66,22 +69,28 @@ class LabTest(NumericTest):
 
 
 class LabUlnTest(_Strict):
-    """The latest value against a multiple of the upper limit of normal from its reference range."""
+    """The newest value against a multiple of the upper limit of normal (ULN).
+
+    The ULN is the high end of the report's reference range that applies to the patient (sex,
+    age); without one, the analyte's sex-specific fallback ULN in analytes.yaml (both, when the
+    sex is unknown). A verdict that differs between candidate ULNs is unknown.
+    """
 
     analyte: str
     op: Comparator
     factor: float = Field(gt=0)
     within_days: int | None = Field(default=None, gt=0)
-    fallback_uln: float = Field(gt=0)
-    fallback_unit: str
-    fallback_source: str
 
 
 class LabPositiveTest(_Strict):
-    """Whether the latest qualitative result (or a quantity's detection) is positive/detected.
+    """Whether a qualitative result (or a quantity's detection) is positive/detected.
 
-    ``or_analytes`` names further analytes that answer the same question (an hCG test and a
-    pregnancy-status observation): the newest result among them all decides.
+    ``analyte`` and then ``or_analytes`` answer the same question in decreasing authority (an
+    hCG test, then a pregnancy-status observation). A positive result in the window counts
+    unless a later negative result of equal or higher authority cancels it (for an analyte with
+    ``persistence``: a positive at any date, cancelled only by a later negative confirmatory
+    test). Otherwise a negative result in the window makes it false; unreadable or equivocal
+    results that could decide make it unknown.
     """
 
     analyte: str
@@ -93,6 +102,18 @@ class ScoreTest(NumericTest):
     """A computed score against a threshold or range."""
 
     score: Literal["child_pugh", "meld", "meld_na", "meld_3", "bmi"]
+
+
+class SexSpecificTest(_Strict):
+    """Evidence only a patient of the listed sexes can have (pregnancy, lactation).
+
+    For such a patient, or one whose administrative sex is unknown, the evidence decides. For a
+    patient of another administrative sex, positive evidence makes the node unknown (the record
+    contradicts itself and a person must look) and anything else is false.
+    """
+
+    sex: tuple[Literal["male", "female", "other", "unknown"], ...] = Field(alias="in", min_length=1)
+    logic: Node
 
 
 class AgeTest(_Strict):
@@ -256,6 +277,10 @@ class Score(_Strict):
     score: ScoreTest
 
 
+class SexSpecific(_Strict):
+    sex_specific: SexSpecificTest
+
+
 class Age(_Strict):
     age: AgeTest
 
@@ -298,6 +323,7 @@ Node = Annotated[
     | Score
     | Age
     | Sex
+    | SexSpecific
     | ConditionNode
     | MedicationNode
     | MedicationDuration
@@ -307,7 +333,7 @@ Node = Annotated[
     Field(union_mode="left_to_right"),
 ]
 
-for _model in (RecordTest, All, AnyOf, Not, ConditionNode, MedicationNode, ProcedureNode):
+for _model in (RecordTest, All, AnyOf, Not, ConditionNode, MedicationNode, ProcedureNode, SexSpecificTest, SexSpecific):
     _model.model_rebuild()
 
 
@@ -401,10 +427,10 @@ def walk_trial(trial: Trial) -> Iterator[tuple[str, Node]]:
     for index, criterion in enumerate(trial.criteria):
         base = f"criteria[{index}]"
         if criterion.logic is not None:
-            yield from _walk(criterion.logic, f"{base}.logic")
+            yield from walk_logic(criterion.logic, f"{base}.logic")
         for part_index, part in enumerate(criterion.parts):
             if part.logic is not None:
-                yield from _walk(part.logic, f"{base}.parts[{part_index}].logic")
+                yield from walk_logic(part.logic, f"{base}.parts[{part_index}].logic")
 
 
 @dataclass(frozen=True)
@@ -465,21 +491,24 @@ def catalog_reads(trials: Iterable[Trial]) -> CatalogReads:
     )
 
 
-def _walk(node: Node, path: str) -> Iterator[tuple[str, Node]]:
+def walk_logic(node: Node, path: str = "logic") -> Iterator[tuple[str, Node]]:
+    """Yield (path, node) for a logic node and every node under it (implied_by trees included)."""
     yield path, node
     if isinstance(node, All):
         for i, child in enumerate(node.all):
-            yield from _walk(child, f"{path}.all[{i}]")
+            yield from walk_logic(child, f"{path}.all[{i}]")
     elif isinstance(node, AnyOf):
         for i, child in enumerate(node.any):
-            yield from _walk(child, f"{path}.any[{i}]")
+            yield from walk_logic(child, f"{path}.any[{i}]")
     elif isinstance(node, Not):
-        yield from _walk(node.not_, f"{path}.not")
+        yield from walk_logic(node.not_, f"{path}.not")
+    elif isinstance(node, SexSpecific):
+        yield from walk_logic(node.sex_specific.logic, f"{path}.sex_specific.logic")
     else:
         for key in ("condition", "medication", "procedure"):
             test = getattr(node, key, None)
             if isinstance(test, RecordTest) and test.implied_by is not None:
-                yield from _walk(test.implied_by, f"{path}.{key}.implied_by")
+                yield from walk_logic(test.implied_by, f"{path}.{key}.implied_by")
 
 
 def _format_error(error: Any) -> str:
@@ -598,11 +627,13 @@ def _check_trial(
             if analyte is None:
                 problems.append(f"{where}.{key}.analyte: unknown analyte '{test.analyte}'")
                 continue
-            unit = getattr(test, "unit", None) or getattr(test, "fallback_unit", None)
-            if unit is not None and units.resolve(analyte, unit, None) != unit:
+            unit = getattr(test, "unit", None)
+            if unit is not None and units.declared(analyte, unit) is None:
                 problems.append(f"{where}.{key}.unit: unknown unit '{unit}' for {test.analyte}")
             if key in ("lab", "lab_uln") and analyte.kind == "qualitative":
                 problems.append(f"{where}.{key}.analyte: '{test.analyte}' has no numeric values")
+            if key == "lab_uln" and (analyte.uln is None or units.declared(analyte, analyte.uln.unit) is None):
+                problems.append(f"{where}.{key}.analyte: '{test.analyte}' has no fallback ULN in analytes.yaml")
     return problems
 
 

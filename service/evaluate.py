@@ -39,6 +39,7 @@ from service.criteria import (
     RecordTest,
     Score,
     Sex,
+    SexSpecific,
     Trial,
 )
 from service.dates import shift
@@ -56,7 +57,7 @@ from service.facts import (
     severity_of,
 )
 from service.logic import Outcome, Truth, all_of, any_of, not_, outcome_of, worst_outcome
-from service.terminology import clauses, describe_codings
+from service.terminology import Analyte, clauses, describe_codings
 
 SCORE_NAMES = {
     "child_pugh": "Child-Pugh score",
@@ -147,6 +148,16 @@ def value_interval(value: float, comparator: str | None) -> tuple[float, bool, f
     return value, False, value, False
 
 
+def lab_interval(value: LabValue) -> tuple[float, bool, float, bool]:
+    """Return the canonical interval a lab value stands for: its comparator, widened by an uncertain factor."""
+    assert value.value is not None
+    low = value.low if value.low is not None else value.value
+    high = value.high if value.high is not None else value.value
+    lo, lo_open, _, _ = value_interval(low, value.comparator)
+    _, _, hi, hi_open = value_interval(high, value.comparator)
+    return lo, lo_open, hi, hi_open
+
+
 def numeric_truth(interval: tuple[float, bool, float, bool], test: NumericTest, convert: float) -> Truth:
     """Test an interval against a NumericTest whose thresholds are multiplied into canonical units."""
     low, low_open, high, high_open = interval
@@ -234,6 +245,8 @@ class Evaluator:
             return self._age(node.age)
         if isinstance(node, Sex):
             return self._sex(node)
+        if isinstance(node, SexSpecific):
+            return self._sex_specific(node)
         if isinstance(node, ConditionNode):
             return self._records(node.condition, "condition", "record")
         if isinstance(node, MedicationNode):
@@ -269,32 +282,37 @@ class Evaluator:
         test = node.lab
         analyte = self.catalog.analytes.analytes[test.analyte]
         days = test.within_days or analyte.lookback_days
-        value = self.facts.latest(test.analyte, self.as_of, days)
         wanted = describe_test(test, test.unit)
-        if value is None or value.value is None:
-            need = f"{analyte.display} within {days} days"
-            return NodeResult(
-                Truth.UNKNOWN,
-                [
-                    f"no {analyte.display} result within {days} days before {self.as_of}; "
-                    f"needs {analyte.display} {wanted}"
-                ],
-                missing=[need],
-            )
+        group = self.facts.newest(test.analyte, self.as_of, days)
+        if not group:
+            return _no_result(analyte.display, days, self.as_of, f"; needs {analyte.display} {wanted}")
         units = self.catalog.units
-        convert = units.to_canonical(analyte, test.unit, 1.0)
-        factor = convert.value if convert is not None else 1.0
-        offset_free = units.conversion(analyte, test.unit)
-        if offset_free.offset or offset_free.log10:
-            # Affine or log units: convert the patient's value into the test's unit instead.
-            shown = units.from_canonical(analyte, test.unit, value.value)
-            interval = value_interval(shown, value.comparator)
-            truth = numeric_truth(interval, test, 1.0)
-        else:
-            interval = value_interval(value.value, value.comparator)
-            truth = numeric_truth(interval, test, factor)
-            shown = value.value / factor
-        return self._lab_result(truth, analyte.display, value, shown, test.unit, wanted)
+        conversion = units.declared(analyte, test.unit)
+        assert conversion is not None  # the loader checked the criterion's unit
+        results = []
+        for value in group:
+            if value.unreadable is not None or value.value is None:
+                results.append(_unreadable(analyte.display, value))
+                continue
+            low, low_open, high, high_open = lab_interval(value)
+            if conversion.offset or conversion.log10:
+                # Affine or log units: express the patient's interval in the criterion's unit.
+                interval = (
+                    units.from_canonical(conversion, low) if math.isfinite(low) else low,
+                    low_open,
+                    units.from_canonical(conversion, high) if math.isfinite(high) else high,
+                    high_open,
+                )
+                truth = numeric_truth(interval, test, 1.0)
+                shown = units.from_canonical(conversion, value.value)
+            else:
+                truth = numeric_truth((low, low_open, high, high_open), test, conversion.factor)
+                shown = value.value / conversion.factor
+            result = self._lab_result(truth, analyte.display, value, shown, test.unit, wanted)
+            if truth is Truth.UNKNOWN and value.low != value.high:
+                result.missing = [f"{analyte.display} reported in {test.unit} (its conversion depends on the assay)"]
+            results.append(result)
+        return _agreeing(results, analyte.display)
 
     def _lab_result(
         self, truth: Truth, display: str, value: LabValue, shown: float, unit: str, wanted: str
@@ -315,57 +333,125 @@ class Evaluator:
         test = node.lab_uln
         analyte = self.catalog.analytes.analytes[test.analyte]
         days = test.within_days or analyte.lookback_days
-        value = self.facts.latest(test.analyte, self.as_of, days)
-        if value is None or value.value is None:
-            need = f"{analyte.display} within {days} days"
-            return NodeResult(
-                Truth.UNKNOWN,
-                [f"no {analyte.display} result within {days} days before {self.as_of}"],
-                missing=[need],
-            )
-        units = self.catalog.units
-        if value.uln is not None:
-            uln, source = value.uln, "the report's reference range"
-        else:
-            fallback = units.to_canonical(analyte, test.fallback_unit, test.fallback_uln)
-            uln = fallback.value if fallback is not None else test.fallback_uln
-            source = f"fallback ULN {_num(test.fallback_uln)} {test.fallback_unit} ({test.fallback_source})"
-        threshold = test.factor * uln
-        interval = value_interval(value.value, value.comparator)
-        truth = compare_interval(*interval, test.op, threshold)
+        group = self.facts.newest(test.analyte, self.as_of, days)
+        if not group:
+            return _no_result(analyte.display, days, self.as_of, "")
         unit = analyte.canonical_unit
-        wanted = f"{OP_WORDS[test.op]} {_num(test.factor)} x ULN ({_num(threshold)} {unit}; ULN from {source})"
-        return self._lab_result(truth, analyte.display, value, value.value, unit, wanted)
+        results = []
+        for value in group:
+            if value.unreadable is not None or value.value is None:
+                results.append(_unreadable(analyte.display, value))
+                continue
+            ulns, source = self._ulns(value, analyte)
+            if not ulns:
+                results.append(
+                    NodeResult(
+                        Truth.UNKNOWN,
+                        [f"{analyte.display} {value.original} on {value.effective}: no reference range and no ULN"],
+                        [value.evidence()],
+                        [f"the reference range of {analyte.display}"],
+                    )
+                )
+                continue
+            interval = lab_interval(value)
+            truths = [compare_interval(*interval, test.op, test.factor * uln) for uln in ulns]
+            truth = truths[0] if len(set(truths)) == 1 else Truth.UNKNOWN
+            thresholds = " or ".join(f"{_num(test.factor * uln)} {unit}" for uln in ulns)
+            wanted = f"{OP_WORDS[test.op]} {_num(test.factor)} x ULN ({thresholds}; ULN from {source})"
+            result = self._lab_result(truth, analyte.display, value, value.value, unit, wanted)
+            if truth is Truth.UNKNOWN and len(ulns) > 1:
+                result.missing = ["the reference range that applies to the patient (sex, age)"]
+            results.append(result)
+        return _agreeing(results, analyte.display)
+
+    def _ulns(self, value: LabValue, analyte: Analyte) -> tuple[tuple[float, ...], str]:
+        """Return the candidate ULNs in the canonical unit and where they come from."""
+        if value.ulns:
+            many = " (several apply; the patient's sex or age cannot choose)" if len(value.ulns) > 1 else ""
+            return value.ulns, f"the report's reference range{many}"
+        table = analyte.uln
+        if table is None:
+            return (), ""
+        conversion = self.catalog.units.declared(analyte, table.unit)
+        assert conversion is not None  # the loader checked it
+        by_sex = {"male": table.male, "female": table.female}
+        sexes = (self.facts.sex,) if self.facts.sex in by_sex else ("male", "female")
+        ulns = tuple(sorted({by_sex[sex] * conversion.factor for sex in sexes}))
+        shown = ", ".join(f"{sex} {_num(by_sex[sex])} {table.unit}" for sex in sexes)
+        why = "" if len(sexes) == 1 else "; sex unknown, both apply"
+        return ulns, f"the fallback ULN table, {shown}{why} ({table.source.split(':')[0].strip()})"
 
     def _lab_positive(self, node: LabPositive) -> NodeResult:
         test = node.lab_positive
         names = (test.analyte, *test.or_analytes)
-        candidates: list[LabValue] = []
+        table = self.catalog.analytes.analytes
         windows = []
-        for name in names:
-            analyte = self.catalog.analytes.analytes[name]
+        results: list[_Ranked] = []
+        for rank, name in enumerate(names):
+            analyte = table[name]
             days = test.within_days or analyte.lookback_days
             windows.append(f"{analyte.display} within {days} days")
             earliest = shift(self.as_of, days=-days)
-            candidates.extend(
-                v
-                for v in self.facts.labs.get(name, ())
-                if earliest <= v.effective <= self.as_of and v.positive is not None
-            )
-        if not candidates:
-            return NodeResult(
-                Truth.UNKNOWN,
-                [f"no result before {self.as_of}: needs {' or '.join(windows)}"],
-                missing=[" or ".join(windows)],
-            )
-        value = max(candidates, key=lambda v: (v.effective, v.reference))
+            confirmatory = frozenset(analyte.persistence.confirmatory) if analyte.persistence else None
+            for value in self.facts.labs.get(name, ()):
+                if value.effective <= self.as_of:
+                    results.append(_Ranked(value, len(names) - rank, confirmatory, value.effective >= earliest))
+        need = " or ".join(windows)
+        sure: list[_Ranked] = []
+        doubtful: list[tuple[_Ranked, str]] = []
+        for candidate in results:
+            if candidate.value.positive is False:
+                continue
+            if not (candidate.in_window or candidate.persistent):
+                continue
+            fate = _fate(candidate, results)
+            if fate == "cancelled":
+                continue
+            if candidate.value.positive is True and fate == "stands":
+                sure.append(candidate)
+            else:
+                doubtful.append((candidate, fate))
+        if sure:
+            value = max(sure, key=lambda r: (r.value.effective, r.authority)).value
+            return NodeResult(Truth.TRUE, [self._positive_text(value)], [r.value.evidence() for r in sure[:3]])
+        if doubtful:
+            reasons, evidence = [], []
+            for ranked, fate in doubtful[:3]:
+                value = ranked.value
+                display = table[value.analyte].display
+                if value.positive is None:
+                    why = value.unreadable or "equivocal (between the negative and positive cut-offs)"
+                    reasons.append(
+                        f"{display} {value.reference} on {value.effective} is neither positive nor negative: {why}"
+                    )
+                else:
+                    reasons.append(f"{self._positive_text(value)}, but {fate}")
+                evidence.append(value.evidence())
+            return NodeResult(Truth.UNKNOWN, reasons, evidence, [f"a readable result: {need}"])
+        negatives = [r for r in results if r.value.positive is False and r.in_window]
+        if negatives:
+            value = max(negatives, key=lambda r: (r.value.effective, r.authority)).value
+            display = table[value.analyte].display
+            reason = f"{display} {value.original} on {value.effective}"
+            if not value.original.endswith(")"):
+                reason += ": negative/not detected"
+            if not any(r.authority == len(names) for r in negatives):
+                # Only a lesser test is negative (a reagin test, a stated pregnancy status): it cannot
+                # rule out what the first-named test answers (a treponemal antibody, an hCG test).
+                first = windows[0]
+                return NodeResult(
+                    Truth.UNKNOWN,
+                    [f"{reason}, which cannot rule out the first-named test: needs {first}"],
+                    [value.evidence()],
+                    [first],
+                )
+            return NodeResult(Truth.FALSE, [reason], [value.evidence()])
+        return NodeResult(Truth.UNKNOWN, [f"no result before {self.as_of}: needs {need}"], missing=[need])
+
+    def _positive_text(self, value: LabValue) -> str:
         display = self.catalog.analytes.analytes[value.analyte].display
-        word = "positive/detected" if value.positive else "negative/not detected"
         reason = f"{display} {value.original} on {value.effective}"
-        if not value.original.endswith(")"):
-            reason += f": {word}"
-        evidence = [value.evidence()]
-        return NodeResult(Truth.of(value.positive), [reason], evidence)
+        return reason if value.original.endswith(")") else f"{reason}: positive/detected"
 
     def _score(self, node: Score) -> NodeResult:
         test = node.score
@@ -423,6 +509,19 @@ class Evaluator:
             )
         truth = Truth.of(self.facts.sex in node.sex.is_)
         return NodeResult(truth, [f"administrative sex {self.facts.sex}"])
+
+    def _sex_specific(self, node: SexSpecific) -> NodeResult:
+        test = node.sex_specific
+        inner = self.node(test.logic)
+        sex = self.facts.sex
+        if sex is None or sex in test.sex or sex in ("other", "unknown"):
+            return inner
+        if inner.truth is Truth.TRUE:
+            reason = (
+                f"administrative sex {sex}, yet the record holds this evidence: {'; '.join(inner.reasons)}; confirm"
+            )
+            return NodeResult(Truth.UNKNOWN, [reason], inner.evidence, ["confirmation of the record (sex or evidence)"])
+        return NodeResult(Truth.FALSE, [f"administrative sex {sex}; applies to {' or '.join(test.sex)} only"])
 
     # -- records -----------------------------------------------------------------------------
 
@@ -707,6 +806,74 @@ def _course_evidence(course: Course, labels: dict[int, str]) -> list[ClinicalRec
             shown.append(record)
         previous = label
     return shown[:9] + shown[-1:] if len(shown) > 10 else shown
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """A qualitative result with the authority of its analyte in a lab_positive test."""
+
+    value: LabValue
+    authority: int
+    confirmatory: frozenset[str] | None  # the analyte's confirmatory codes if its positives persist
+    in_window: bool
+
+    @property
+    def persistent(self) -> bool:
+        return self.confirmatory is not None
+
+
+def _fate(candidate: _Ranked, results: list[_Ranked]) -> str:
+    """Return 'cancelled', 'stands', or why a possible positive may have been overruled."""
+    doubt = ""
+    for other in results:
+        if other is candidate or other.value.positive is True or other.authority < candidate.authority:
+            continue
+        if candidate.confirmatory is not None and other.value.code_key not in candidate.confirmatory:
+            continue  # a persistent positive yields only to a confirmatory test
+        order = other.value.newer_than(candidate.value)
+        if order is False:
+            continue
+        if other.value.positive is False and order is True:
+            return "cancelled"
+        if not doubt:
+            what = "negative" if other.value.positive is False else "unreadable"
+            when = "later" if order else "same-day (not orderable by issued time)"
+            doubt = f"a {when} {what} result {other.value.reference} may overrule it"
+    return doubt or "stands"
+
+
+def _no_result(display: str, days: int, as_of: dt.date, needs: str) -> NodeResult:
+    return NodeResult(
+        Truth.UNKNOWN,
+        [f"no {display} result within {days} days before {as_of}{needs}"],
+        missing=[f"{display} within {days} days"],
+    )
+
+
+def _unreadable(display: str, value: LabValue) -> NodeResult:
+    """The newest result cannot be read: the criterion is unknown, naming it (never an older value)."""
+    return NodeResult(
+        Truth.UNKNOWN,
+        [f"newest {display} {value.reference} on {value.effective} cannot be read: {value.unreadable or 'no value'}"],
+        [value.evidence()],
+        [f"a readable {display} result"],
+    )
+
+
+def _agreeing(results: list[NodeResult], display: str) -> NodeResult:
+    """Combine the verdicts on equally new results: their common truth, else unknown."""
+    if len(results) == 1:
+        return results[0]
+    truths = {r.truth for r in results}
+    out = NodeResult(truths.pop() if len(truths) == 1 else Truth.UNKNOWN)
+    if out.truth is Truth.UNKNOWN and len({r.truth for r in results}) > 1:
+        out.reasons.append(f"equally new {display} results disagree (same day, no issued time to order them)")
+        out.missing.append(f"which {display} result is the newest")
+    for r in results:
+        out.reasons.extend(r.reasons)
+        out.evidence.extend(e for e in r.evidence if e not in out.evidence)
+        out.missing.extend(m for m in r.missing if m not in out.missing)
+    return out
 
 
 def _span_text(span: object) -> str:

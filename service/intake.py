@@ -81,6 +81,11 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
             "valueBoolean",
             "interpretation",
             "referenceRange",
+            # which result a correction supersedes (service.facts.labs): the original's
+            # identifiers and specimen, and the observation-replaces extension (filtered below)
+            "identifier",
+            "specimen",
+            "extension",
         }
     ),
     "Condition": frozenset(
@@ -305,6 +310,46 @@ class Intake:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
+# The only extension read: an Observation that replaces another (FHIR R4 core extension).
+READ_EXTENSIONS = frozenset({"http://hl7.org/fhir/StructureDefinition/observation-replaces"})
+
+
+def _read_part(raw: dict[str, Any], elements: frozenset[str]) -> dict[str, Any]:
+    """Return the elements of a resource that facts reads.
+
+    Identifiers, specimen and extensions are read only for which result a correction supersedes,
+    so of them only the strings used are kept (identifier system and value, the specimen and
+    observation-replaces references): an odd identifier or extension elsewhere in a real export
+    never rejects the Bundle.
+    """
+    part = {k: v for k, v in raw.items() if k in elements and k not in ("identifier", "specimen", "extension")}
+    identifiers = [
+        {k: i[k] for k in ("system", "value") if isinstance(i.get(k), str)}
+        for i in _list(raw.get("identifier"))
+        if isinstance(i, dict) and isinstance(i.get("value"), str)
+    ]
+    if identifiers and "identifier" in elements:
+        part["identifier"] = identifiers
+    specimen = raw.get("specimen")
+    if "specimen" in elements and isinstance(specimen, dict) and isinstance(specimen.get("reference"), str):
+        part["specimen"] = {"reference": specimen["reference"]}
+    replaces = [
+        {"url": e["url"], "valueReference": {"reference": e["valueReference"]["reference"]}}
+        for e in _list(raw.get("extension"))
+        if isinstance(e, dict)
+        and e.get("url") in READ_EXTENSIONS
+        and isinstance(e.get("valueReference"), dict)
+        and isinstance(e["valueReference"].get("reference"), str)
+    ]
+    if replaces and "extension" in elements:
+        part["extension"] = replaces
+    return part
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _where(index: int, resource_type: str) -> str:
     # Type and position only: a resource id can be a patient identifier, so it is not echoed.
     return f"Bundle.entry[{index}].resource ({resource_type})"
@@ -434,7 +479,7 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
             )
         try:
             elements = READ_ELEMENTS[rtype]
-            model = MODELS[rtype].model_validate({k: v for k, v in raw.items() if k in elements})
+            model = MODELS[rtype].model_validate(_read_part(raw, elements))
         except RecursionError:
             issues.append(
                 Issue(

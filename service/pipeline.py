@@ -30,6 +30,9 @@ class MatchReport:
     results: tuple[TrialMatch, ...]
 
 
+UNBOUNDED_DAYS = (dt.date.max - dt.date.min).days
+
+
 @dataclass(frozen=True)
 class Compiled:
     """What start-up derives from a catalogue once: the read filter and the fact builder."""
@@ -49,8 +52,9 @@ def compile_catalog(catalog: Catalog) -> Compiled:
     inputs = catalog.meta.score_inputs
     used = set(reads.conditions) | set(dict(inputs).values())
     procedure_sets = set(reads.procedures) | {inputs.dialysis}
+    # A result that persists (a reactive HIV screen) counts at any date: its window is the calendar.
     windows = {
-        name: max(analyte.lookback_days, reads.analytes.get(name, 0))
+        name: UNBOUNDED_DAYS if analyte.persistence else max(analyte.lookback_days, reads.analytes.get(name, 0))
         for name, analyte in catalog.analytes.analytes.items()
     }
     observation_windows = {

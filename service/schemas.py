@@ -262,7 +262,13 @@ def facts_out(facts: PatientFacts, as_of: dt.date, catalog_version: str) -> Fact
         as_of=as_of,
         catalog_version=catalog_version,
         patient=patient_out(facts, as_of),
-        labs={name: [_lab(v) for v in values] for name, values in sorted(facts.labs.items())},
+        # Unreadable results are not values: they are listed in the warnings and named by the
+        # criteria they make unknown (service.facts.labs), not here.
+        labs={
+            name: [_lab(v) for v in values if v.unreadable is None]
+            for name, values in sorted(facts.labs.items())
+            if any(v.unreadable is None for v in values)
+        },
         conditions=[_record(r) for r in facts.conditions],
         findings=[_record(r) for r in facts.findings],
         medications=[_record(r) for r in facts.medications],

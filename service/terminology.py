@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ICD_SYSTEMS = frozenset(
     {
@@ -98,12 +98,23 @@ class UnitConversion(_Strict):
     """How one unit converts to the analyte's canonical unit: canonical = f(value) * factor + offset.
 
     With ``log10`` the reported value is a base-10 logarithm and is raised to 10**value first.
+    ``factor_range`` gives the published spread of an assay-dependent factor (HBV DNA copies per
+    IU): a converted value is then an interval, and a verdict that flips inside it is unknown.
     """
 
-    factor: float = 1.0
+    factor: float = Field(default=1.0, gt=0)
     offset: float = 0.0
     log10: bool = False
+    factor_range: tuple[float, float] | None = None
     note: str = ""
+
+    @model_validator(mode="after")
+    def _factor_inside_range(self) -> UnitConversion:
+        if self.factor_range is not None:
+            low, high = self.factor_range
+            if not 0 < low <= self.factor <= high:
+                raise ValueError("factor_range must be positive and contain factor")
+        return self
 
 
 class AnalyteCode(_Strict):
@@ -122,8 +133,58 @@ class Plausible(_Strict):
     max: float
 
 
+class Constant(_Strict):
+    """A physical constant of an analyte, with its source."""
+
+    value: float = Field(gt=0)
+    source: str
+
+
+class FallbackUln(_Strict):
+    """The upper limit of normal used when a report carries no reference range that applies, by sex."""
+
+    male: float = Field(gt=0)
+    female: float = Field(gt=0)
+    unit: str
+    source: str
+
+
+class Cutoff(_Strict):
+    """Where a quantitative result of a presence test turns positive (in the canonical unit).
+
+    Below ``negative_below`` is negative, at or above ``positive_at`` positive, and in between
+    equivocal (unknown). A report's reference-range high, when given, replaces ``negative_below``.
+    """
+
+    negative_below: float = Field(ge=0)
+    positive_at: float = Field(gt=0)
+    source: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Cutoff:
+        if self.negative_below > self.positive_at:
+            raise ValueError("negative_below must not exceed positive_at")
+        return self
+
+
+class Persistence(_Strict):
+    """A serology result that does not resolve: a reactive result counts at any date.
+
+    It stops counting only when a later result of one of the ``confirmatory`` codes is negative.
+    """
+
+    confirmatory: tuple[str, ...] = ()
+    source: str
+
+
 class Analyte(_Strict):
-    """A measured quantity: the codes that report it, its canonical unit and its conversions."""
+    """A measured quantity: the codes that report it, its canonical unit and its conversions.
+
+    ``molar_mass`` (g/mol) converts mass to substance concentrations and ``mass_per_iu`` (ng per
+    international unit) international units to mass, each by dimensional analysis of UCUM units
+    (service.units); ``index_cutoff`` is the signal-to-cutoff ratio at or above which a qualitative
+    test is reactive, and ``persistence`` marks results that never resolve.
+    """
 
     display: str
     kind: Literal["quantity", "qualitative", "both"]
@@ -132,11 +193,31 @@ class Analyte(_Strict):
     codes: tuple[AnalyteCode, ...]
     units: dict[str, UnitConversion] = Field(default_factory=dict)
     plausible: Plausible | None = None
+    molar_mass: Constant | None = None
+    mass_per_iu: Constant | None = None
+    uln: FallbackUln | None = None
+    cutoff: Cutoff | None = None
+    index_cutoff: float | None = Field(default=None, gt=0)
+    persistence: Persistence | None = None
     note: str = ""
+
+    @model_validator(mode="after")
+    def _confirmatory_codes_are_own(self) -> Analyte:
+        if self.persistence is not None:
+            own = {c.code for c in self.codes}
+            stray = [c for c in self.persistence.confirmatory if c not in own]
+            if stray:
+                raise ValueError(f"confirmatory codes {stray} are not codes of the analyte")
+        return self
 
 
 class QualitativeAnswers(_Strict):
-    """Codes and words that mean positive/detected or negative/not detected."""
+    """Codes and words that mean positive/detected or negative/not detected.
+
+    ``index_units`` are the unit spellings of a signal-to-cutoff (S/CO, index) result; such a
+    result of an analyte with an ``index_cutoff`` is reactive at or above the cutoff, or when
+    flagged with one of ``index_positive_interpretations`` (above the cutoff, for an index).
+    """
 
     positive_codes: tuple[CodeEntry, ...]
     negative_codes: tuple[CodeEntry, ...]
@@ -144,6 +225,8 @@ class QualitativeAnswers(_Strict):
     negative_interpretations: tuple[str, ...]
     positive_words: tuple[str, ...]
     negative_words: tuple[str, ...]
+    index_units: tuple[str, ...] = ()
+    index_positive_interpretations: tuple[str, ...] = ()
 
 
 class AnalyteTable(_Strict):

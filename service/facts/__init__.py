@@ -8,9 +8,9 @@ Which values count (documented in the README):
 - Observation.status final, amended and corrected count. preliminary does not count for
   eligibility (a result can still change) and registered has no result yet; both are listed
   as warnings. cancelled, entered-in-error and unknown never count.
-- A lab value outside its analyte's plausible range (a negative bilirubin, sodium 5000) is
-  treated as an error: it does not count and a warning says so.
-- A value whose unit the table cannot convert does not count; a warning names the unit.
+- A lab value outside its analyte's plausible range (a negative bilirubin, sodium 5000), whose
+  unit cannot be converted or whose value overflows is kept as unreadable with a warning: as
+  the newest result it makes a criterion unknown (service.facts.labs says which result decides).
 - A value with no date cannot be placed in a look-back window and does not count.
 - Condition.verificationStatus refuted and entered-in-error never count; unconfirmed,
   provisional and differential are kept and marked uncertain.

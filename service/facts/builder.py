@@ -49,8 +49,7 @@ class FactBuilder:
             warnings.append("Patient.gender is not an administrative-gender code; sex unknown")
         for read in intake.resources.get("Observation", ()):
             self.labs.observation(read, facts)
-        for values in facts.labs.values():
-            values.sort(key=lambda v: (v.effective, v.reference), reverse=True)
+        self.labs.finish(facts)
         for read in intake.resources.get("Condition", ()):
             record = self.records.condition(read, facts)
             if record is not None:

@@ -98,7 +98,15 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class LabValue:
-    """One counted lab or body-measure value, in the analyte's canonical unit."""
+    """One lab or body-measure result, in the analyte's canonical unit, or why it cannot be read.
+
+    ``low``/``high`` bound ``value`` when the unit's factor is uncertain (HBV DNA copies/mL);
+    ``ulns`` are the upper limits of normal of the report's reference ranges that apply to the
+    patient (several when the patient's sex or age cannot choose among them). ``unreadable``
+    says why the result cannot be read (unit, value, range): it still counts as the newest
+    result, so a criterion it would decide is unknown. ``order`` places results of one day:
+    the issued instant, when the report gives one.
+    """
 
     analyte: str
     code: str
@@ -112,10 +120,28 @@ class LabValue:
     reference: str
     status: str
     converted: bool
+    low: float | None = None
+    high: float | None = None
+    ulns: tuple[float, ...] = ()
+    unreadable: str | None = None
+    issued: float | None = None
+    effective_at: float | None = None
+    code_key: str = ""
+    specimen: str | None = None
+    identifiers: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
 
     def evidence(self) -> Evidence:
         """Return this value as evidence: its resource, code, value as reported and date."""
         return Evidence(self.reference, f"{self.code}: {self.original} on {self.effective}")
+
+    def newer_than(self, other: LabValue) -> bool | None:
+        """Return whether this result is newer (True), older (False) or not orderable (None) against another."""
+        if self.effective != other.effective:
+            return self.effective > other.effective
+        if self.issued is None or other.issued is None or self.issued == other.issued:
+            return None  # same day and no issued instants to tell them apart: never by resource id
+        return self.issued > other.issued
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,13 +245,30 @@ class PatientFacts:
             return None  # no birth date, or one after the day asked about: age unknown
         return age_on(min(self.birth.end, on), on), age_on(self.birth.start, on)
 
-    def latest(self, analyte: str, as_of: dt.date, days: int) -> LabValue | None:
-        """Return the newest counted value within ``days`` before ``as_of`` (inclusive)."""
+    def newest(self, analyte: str, as_of: dt.date, days: int) -> tuple[LabValue, ...]:
+        """Return the newest results within ``days`` before ``as_of`` (inclusive): one, or several not orderable."""
         earliest = shift(as_of, days=-days)
-        for value in self.labs.get(analyte, ()):
-            if earliest <= value.effective <= as_of:
-                return value
-        return None
+        group: list[LabValue] = []
+        for value in self.labs.get(analyte, ()):  # newest first (LabReader.finish)
+            if not earliest <= value.effective <= as_of:
+                continue
+            if group and any(value.newer_than(other) is False for other in group):
+                break
+            group.append(value)
+        return tuple(group)
+
+    def latest(self, analyte: str, as_of: dt.date, days: int) -> LabValue | None:
+        """Return the newest result within the window if it alone is newest, or all newest agree; else None."""
+        group = self.newest(analyte, as_of, days)
+        if not group:
+            return None
+        first = group[0]
+        same = all(
+            (v.value, v.comparator, v.positive, v.unreadable)
+            == (first.value, first.comparator, first.positive, first.unreadable)
+            for v in group
+        )
+        return first if same else None
 
 
 # -- reading helpers (shared by the lab and record readers) ------------------------------

@@ -137,6 +137,7 @@ def build() -> dict:
         serology("hiv", "56888-1", "HIV 1+2 Ab+HIV1 p24 Ag [Presence] in Serum or Plasma by Immunoassay"),
         serology("hcv", "13955-0", "Hepatitis C virus Ab [Presence] in Serum or Plasma by Immunoassay"),
         serology("syphilis", "20507-0", "Reagin Ab [Presence] in Serum by RPR"),
+        serology("treponemal", "24110-9", "Treponema pallidum Ab [Presence] in Serum by Immunoassay"),
         {
             "resourceType": "MedicationStatement",
             "id": "entecavir",

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.criteria import walk_logic
 from service.main import create_app
 from service.pipeline import match
 from service.schemas import match_out
@@ -169,14 +170,59 @@ def record_missing_an_analyte(draw: st.DrawFn) -> tuple[PatientRecord, dict[str,
 def test_filling_in_a_missing_value_never_changes_a_decided_criterion(
     case: tuple[PatientRecord, dict[str, Any]],
 ) -> None:
-    """Adding a missing lab value may decide unknown criteria but never flips a pass or a fail."""
+    """Adding a missing lab value may decide unknown criteria but never flips a pass or a fail.
+
+    Two exceptions, by design. Evidence that contradicts the record (a positive pregnancy test
+    on a record whose administrative sex is outside a sex_specific node's list) turns that node's
+    false into unknown, so a criterion reading it may go from decided to unknown, never further.
+    And a criterion that weighs several analytes against each other (lab_positive with
+    or_analytes: a newer hCG test overrules an older stated pregnancy status, a later negative
+    treponemal test overrules a reactive reagin test) may change when one of those analytes is
+    filled in; the other criteria may not.
+    """
     record, value = case
     before = outcomes(answer(record.bundle()))
     after = outcomes(answer(record.bundle(value)))
     assert before.keys() == after.keys()
+    contradicted = _sex_specific_criteria() if record.patient.get("gender") in ("male",) else set()
+    weighed = _weighing_criteria(analyte_of_code(*_code_of(value)))
     flipped = {
         key: (before[key], after[key])
         for key in before
-        if before[key] in ("pass", "fail") and after[key] != before[key]
+        if before[key] in ("pass", "fail")
+        and after[key] != before[key]
+        and not (key in contradicted and after[key] == "unknown")
+        and key not in weighed
     }
     assert not flipped, flipped
+
+
+def _code_of(observation: dict[str, Any]) -> tuple[str, str]:
+    coding = observation["code"]["coding"][0]
+    return coding["system"], coding["code"]
+
+
+def _weighing_criteria(analyte_name: str | None) -> set[tuple[str, str]]:
+    """The (trial, criterion) ids whose logic weighs this analyte against others (lab_positive or_analytes)."""
+    found = set()
+    for trial in catalog().trials.values():
+        for criterion in trial.criteria:
+            for leaf in criterion.parts or (criterion,):
+                if leaf.logic is None:
+                    continue
+                for _, node in walk_logic(leaf.logic):
+                    test = getattr(node, "lab_positive", None)
+                    if test is not None and test.or_analytes and analyte_name in (test.analyte, *test.or_analytes):
+                        found.update({(trial.id, leaf.id), (trial.id, criterion.id)})
+    return found
+
+
+def _sex_specific_criteria() -> set[tuple[str, str]]:
+    """The (trial, criterion) ids whose logic holds a sex_specific node, lines and their parts."""
+    found = set()
+    for trial in catalog().trials.values():
+        for criterion in trial.criteria:
+            for leaf in criterion.parts or (criterion,):
+                if leaf.logic is not None and "sex_specific" in leaf.logic.model_dump_json(by_alias=True):
+                    found.update({(trial.id, leaf.id), (trial.id, criterion.id)})
+    return found

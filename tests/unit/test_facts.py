@@ -23,9 +23,9 @@ def facts_of(catalog: Catalog, *resources: dict[str, Any], birth: str | None = "
 # (case id, LOINC, value, unit, send unit as UCUM code?, analyte, canonical value)
 CONVERSIONS = [
     ("bilirubin-mg-dl", "1975-2", 2.0, "mg/dL", True, "bilirubin_total", 2.0),
-    ("bilirubin-umol-l", "14631-6", 34.2, "umol/L", True, "bilirubin_total", 2.0),
-    ("bilirubin-micro-sign-text", "14631-6", 34.2, "µmol/l", False, "bilirubin_total", 2.0),
-    ("creatinine-umol-l", "14682-9", 133, "umol/L", True, "creatinine", 133 / 88.4),
+    ("bilirubin-umol-l", "14631-6", 34.2, "umol/L", True, "bilirubin_total", 34.2 * 584.66 / 10000),
+    ("bilirubin-micro-sign-text", "14631-6", 34.2, "µmol/l", False, "bilirubin_total", 34.2 * 584.66 / 10000),
+    ("creatinine-umol-l", "14682-9", 133, "umol/L", True, "creatinine", 133 * 113.12 / 10000),
     ("creatinine-mg-dl-text", "2160-0", 1.5, "mg/dl", False, "creatinine", 1.5),
     ("albumin-g-l", "1751-7", 35, "g/L", True, "albumin", 3.5),
     ("sodium-meq-l", "2951-2", 136, "mEq/L", False, "sodium", 136),
@@ -35,7 +35,7 @@ CONVERSIONS = [
     ("wbc-k-ul-text", "6690-2", 4.5, "K/uL", False, "wbc", 4.5),
     ("wbc-10-9-l", "6690-2", 0.8, "10*9/L", True, "wbc", 0.8),
     ("platelets-10-3-ul", "777-3", 85, "10*3/uL", True, "platelets", 85),
-    ("glucose-mg-dl", "1558-6", 180.16, "mg/dL", True, "glucose_fasting", 180.16 * 0.0555),
+    ("glucose-mg-dl", "1558-6", 180.16, "mg/dL", True, "glucose_fasting", 10.0),
     ("glucose-mmol-l", "14771-0", 10.0, "mmol/L", True, "glucose_fasting", 10.0),
     ("hba1c-ifcc", "59261-8", 48, "mmol/mol", True, "hba1c", 0.0915 * 48 + 2.15),
     ("hba1c-ngsp", "4548-4", 8.0, "%", True, "hba1c", 8.0),
@@ -68,10 +68,11 @@ def test_unit_conversion_to_canonical(
     assert lab.unit == catalog.analytes.analytes[analyte].canonical_unit
 
 
-def test_unconvertible_unit_is_not_counted_and_warned(catalog: Catalog) -> None:
-    """A unit the table cannot convert leaves the value out with a warning naming the unit."""
+def test_unconvertible_unit_is_kept_unreadable_and_warned(catalog: Catalog) -> None:
+    """A unit nothing can convert keeps the result as unreadable, with a warning naming the unit."""
     facts = facts_of(catalog, quantity_obs("o1", "1975-2", 2.0, "mg/furlong"))
-    assert "bilirubin_total" not in facts.labs
+    (lab,) = facts.labs["bilirubin_total"]
+    assert lab.value is None and lab.unreadable is not None and "mg/furlong" in lab.unreadable
     assert any("'mg/furlong' cannot be converted" in w for w in facts.warnings)
 
 
@@ -90,10 +91,11 @@ def test_observation_status_rules(catalog: Catalog, status: str, counts: bool) -
 @pytest.mark.parametrize(
     ("loinc", "value", "unit"), [("1975-2", -5, "mg/dL"), ("2951-2", 5000, "mmol/L"), ("2160-0", 0.5e9, "mg/dL")]
 )
-def test_absurd_values_do_not_count(catalog: Catalog, loinc: str, value: float, unit: str) -> None:
-    """A negative or physically impossible value is an error: it does not count and is warned."""
+def test_absurd_values_are_unreadable(catalog: Catalog, loinc: str, value: float, unit: str) -> None:
+    """A negative or physically impossible value is an error: kept as unreadable, never a number, and warned."""
     facts = facts_of(catalog, quantity_obs("o1", loinc, value, unit))
-    assert not facts.labs
+    ((lab,),) = facts.labs.values()
+    assert lab.value is None and "implausible" in (lab.unreadable or "")
     assert any("implausible" in w for w in facts.warnings)
 
 
@@ -121,7 +123,7 @@ def test_comparator_and_reference_range_are_kept(catalog: Catalog) -> None:
     (dna,) = facts.labs["hbv_dna"]
     assert (dna.comparator, dna.positive) == ("<", False)
     (cr,) = facts.labs["creatinine"]
-    assert cr.uln == pytest.approx(106 / 88.4)
+    assert cr.uln == pytest.approx(106 * 113.12 / 10000)
 
 
 @pytest.mark.parametrize(
@@ -144,7 +146,7 @@ def test_comparator_and_reference_range_are_kept(catalog: Catalog) -> None:
         ),
         pytest.param(
             coded_obs("o", "20507-0", SNOMED, "131194007", "Non-reactive"),
-            "syphilis_antibody",
+            "syphilis_reagin",
             False,
             id="rpr-non-reactive",
         ),

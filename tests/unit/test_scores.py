@@ -86,9 +86,7 @@ BAND_BOUNDARIES = [
 
 
 @pytest.mark.parametrize(("points_of", "value", "expected"), BAND_BOUNDARIES)
-def test_child_pugh_band_boundaries(
-    points_of: Callable[[float], int], value: float, expected: int
-) -> None:
+def test_child_pugh_band_boundaries(points_of: Callable[[float], int], value: float, expected: int) -> None:
     """Each Child-Pugh lab band edge scores 2 points and its neighbours fall on the right side."""
     assert points_of(value) == expected
 
@@ -162,9 +160,7 @@ MELD_EXAMPLES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("creatinine", "bilirubin", "inr", "dialysis", "expected_mi", "expected"), MELD_EXAMPLES
-)
+@pytest.mark.parametrize(("creatinine", "bilirubin", "inr", "dialysis", "expected_mi", "expected"), MELD_EXAMPLES)
 def test_meld_worked_examples(
     creatinine: float,
     bilirubin: float,
@@ -185,9 +181,7 @@ def test_meld_worked_examples(
         pytest.param(-1.0, -2.0, -0.5, id="negative"),
     ],
 )
-def test_meld_floors_non_positive_labs_to_one(
-    creatinine: float, bilirubin: float, inr: float
-) -> None:
+def test_meld_floors_non_positive_labs_to_one(creatinine: float, bilirubin: float, inr: float) -> None:
     """Non-positive creatinine, bilirubin and INR are set to 1.0 as the formula does, giving 6."""
     assert meld(creatinine, bilirubin, inr) == 6
     assert meld_na(creatinine, bilirubin, inr, 130.0) == 6
@@ -234,9 +228,7 @@ def test_meld_na_worked_examples(
         pytest.param(1.7, 12.0, 23, id="meld-i-12-sodium-term"),
     ],
 )
-def test_meld_na_sodium_term_starts_above_11(
-    creatinine: float, expected_mi: float, expected: int
-) -> None:
+def test_meld_na_sodium_term_starts_above_11(creatinine: float, expected_mi: float, expected: int) -> None:
     """The sodium term applies only when the rounded MELD(i) is strictly greater than 11."""
     assert meld_i(creatinine, 1.0, 1.0, False) == expected_mi
     assert meld_na(creatinine, 1.0, 1.0, 125.0) == expected
@@ -383,9 +375,7 @@ ALBUMIN = st.floats(min_value=0.0, max_value=7.0, allow_nan=False)
 
 
 @given(LAB, LAB, LAB, st.booleans())
-def test_meld_stays_within_6_and_40(
-    creatinine: float, bilirubin: float, inr: float, dialysis: bool
-) -> None:
+def test_meld_stays_within_6_and_40(creatinine: float, bilirubin: float, inr: float, dialysis: bool) -> None:
     """Classic MELD is always between 6 and 40, and MELD(i) x10 is always a whole number."""
     mi = meld_i(creatinine, bilirubin, inr, dialysis)
     assert mi == int(mi)

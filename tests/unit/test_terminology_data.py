@@ -27,6 +27,7 @@ from service.terminology import (
     normalise_code,
     unit_key,
 )
+from service.units import UnitTable
 
 with warnings.catch_warnings():
     # simple-icd-10-cm 1.5.0 reads its bundled CMS tabular through importlib.resources' legacy read_text.
@@ -43,7 +44,7 @@ PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 EXPECTED_ANALYTES = {
     "bilirubin_total", "creatinine", "sodium", "wbc", "platelets", "albumin", "inr", "afp",
     "hba1c", "glucose_fasting", "hbv_dna", "height", "weight", "bmi", "hiv_antibody",
-    "hcv_antibody", "syphilis_antibody", "hcg", "pregnancy_status", "hbsag",
+    "hcv_antibody", "syphilis_treponemal", "syphilis_reagin", "hcg", "pregnancy_status", "hbsag",
 }  # fmt: skip
 
 # Value sets that trial criteria refer to; each must exist as a file.
@@ -140,9 +141,17 @@ def table() -> AnalyteTable:
 
 
 def _to_canonical(analyte: Analyte, unit: str, value: float) -> float:
-    conversion = analyte.units[unit]
-    base = 10**value if conversion.log10 else value
-    return base * conversion.factor + conversion.offset
+    """Convert through the service's unit resolution (table, UCUM dimensions, molar masses)."""
+    units = UnitTable(_table())
+    conversion = units.resolve(analyte, unit, None)
+    assert conversion is not None, unit
+    converted = units.to_canonical(analyte, conversion, value)
+    assert converted is not None
+    return converted.value
+
+
+def _table() -> AnalyteTable:
+    return AnalyteTable.model_validate(_load(CRITERIA / "analytes.yaml"))
 
 
 @pytest.mark.parametrize("path", VALUESET_FILES, ids=lambda p: p.stem)
@@ -238,9 +247,14 @@ def test_plausible_bounds_exclude_negative_values(table: AnalyteTable, name: str
 
 
 def test_unit_alias_targets_are_known_units(table: AnalyteTable) -> None:
-    """Every unit alias points at a unit that some analyte can convert."""
-    known = {unit for analyte in table.analytes.values() for unit in analyte.units}
-    assert {target for target in table.unit_aliases.values() if target not in known} == set()
+    """Every unit alias points at a unit that some analyte can convert (by its table or by dimensions)."""
+    units = UnitTable(table)
+    unknown = {
+        target
+        for target in table.unit_aliases.values()
+        if not any(units.declared(a, target) for a in table.analytes.values())
+    }
+    assert unknown == set()
 
 
 def test_unit_alias_keys_are_in_lookup_form(table: AnalyteTable) -> None:
@@ -266,9 +280,9 @@ def test_common_unit_spellings_resolve(table: AnalyteTable, text: str, ucum: str
 
 
 def test_bilirubin_34_2_umol_is_2_mg(table: AnalyteTable) -> None:
-    """34.2 umol/L bilirubin is 2.0 mg/dL (clinical.md B: factor 17.1)."""
+    """34.2 umol/L bilirubin is 2.0 mg/dL (clinical.md B: molar mass 584.66, factor 17.1)."""
     value = _to_canonical(table.analytes["bilirubin_total"], "umol/L", 34.2)
-    assert value == pytest.approx(2.0)
+    assert value == pytest.approx(2.0, abs=0.001)
 
 
 def test_creatinine_133_umol_is_1_50_mg(table: AnalyteTable) -> None:
