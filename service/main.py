@@ -335,6 +335,18 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     ],
                 }
             ],
+            # What order_next (service/order.py) makes of inc-4's two missing inputs.
+            "orderNext": [
+                {
+                    "key": f"lab:{name}",
+                    "label": f"{name} within 30 days",
+                    "purposes": ["Child-Pugh score"],
+                    "trials": ["NCT05227846"],
+                    "completes": [],
+                    "criteria": [{"trial": "NCT05227846", "criterion": "inc-4"}],
+                }
+                for name in ("albumin", "inr")
+            ],
             "warnings": [],
         },
     }
