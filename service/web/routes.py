@@ -103,7 +103,7 @@ def render(
     current = session if session is not None else sessions.new()
     catalog: Catalog = request.app.state.catalog
     html = templates.get_template(name).render(
-        **context,
+        **{"section": "", **context},
         csrf=sessions.csrf_token(current),
         keys_required=sessions.keys_required,
         signed_in=sessions.signed_in(current),
