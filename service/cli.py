@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import secrets
 import sys
 import textwrap
 from pathlib import Path
@@ -30,6 +32,10 @@ def _serve(_: argparse.Namespace) -> int:
     except CatalogError as error:
         print(error, file=sys.stderr)
         return 2
+    if settings.session_secret is None and settings.workers > 1:
+        # Every worker must sign the web view's session cookies with the same secret; without a
+        # configured one, this server run draws one and hands it to its workers.
+        os.environ["TRIALMATCH_SESSION_SECRET"] = secrets.token_urlsafe(32)
     uvicorn.run(
         "service.main:app",
         host=settings.host,

@@ -51,7 +51,8 @@ STATUS_MARK = {Status.ELIGIBLE: "✓", Status.POSSIBLY_ELIGIBLE: "?", Status.INE
 OUTCOME_MARK = {Outcome.PASS: "✓", Outcome.FAIL: "✗", Outcome.UNKNOWN: "?", Outcome.REVIEW: "☐"}
 SCORE_ORDER = ("child_pugh", "meld", "meld_na", "meld_3", "bmi")
 # Typography only: the engine writes ASCII operators and units; the page shows the usual signs.
-TYPOGRAPHY = ((" >= ", " ≥ "), (" <= ", " ≤ "), ("umol/L", "µmol/L"))
+# UCUM writes the INR's unit as the annotation {INR} and international units as [IU].
+TYPOGRAPHY = ((" >= ", " ≥ "), (" <= ", " ≤ "), ("umol/L", "µmol/L"), (" {INR}", ""), ("[IU]", "IU"))
 
 
 def typeset(text: str) -> str:
@@ -59,6 +60,11 @@ def typeset(text: str) -> str:
     for ascii_form, sign in TYPOGRAPHY:
         text = text.replace(ascii_form, sign)
     return text
+
+
+def number(value: float) -> str:
+    """Return a measured or converted value to 4 significant digits (11.9883 -> '11.99')."""
+    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
 
 
 def _span(span: Span | None) -> str:
@@ -84,12 +90,12 @@ def _lab_fields(value: LabValue, catalog: Catalog) -> tuple[tuple[str, str], ...
     analyte = catalog.analytes.analytes.get(value.analyte)
     fields = [("test", analyte.display if analyte else value.analyte), ("code", value.code), ("value", value.original)]
     if value.value is not None and value.converted:
-        fields.append(("in canonical unit", f"{value.value:g} {value.unit}"))
-    if value.positive is not None:
+        fields.append(("in canonical unit", f"{number(value.value)} {value.unit}"))
+    if value.positive is not None and (analyte is None or analyte.kind != "quantity"):
         fields.append(("reads as", "positive / detected" if value.positive else "negative / not detected"))
     fields += [("date", str(value.effective)), ("status", value.status)]
     if value.uln is not None:
-        fields.append(("upper limit of normal", f"{value.uln:g} {value.unit}"))
+        fields.append(("upper limit of normal", f"{number(value.uln)} {value.unit}"))
     return tuple(fields)
 
 
@@ -245,7 +251,7 @@ def score_view(key: str, score: ScoreResult) -> ScoreView:
     if score.value is None:
         value = "not computed"
     else:
-        value = f"{score.value:g}"
+        value = number(score.value)
         if "class" in detail:
             value += f" (class {detail.pop('class')})"
     inputs = tuple(
@@ -376,11 +382,13 @@ def result_view(report: MatchReport, catalog: Catalog) -> ResultView:
 
 @dataclass(frozen=True)
 class LogicLine:
-    """A logic node in words, with its children (for all / any / not)."""
+    """A logic node in words, with its children (for all / any / not); a value set's title links to its codes."""
 
     text: str
     children: tuple[LogicLine, ...] = ()
     valueset: str | None = None
+    title: str = ""
+    after: str = ""
 
 
 def _when(test: RecordTest) -> str:
@@ -399,7 +407,7 @@ def _record_line(kind: str, test: RecordTest, catalog: Catalog) -> LogicLine:
         extras.append("suspected (unconfirmed) cases count")
     more = f"; {'; '.join(extras)}" if extras else ""
     title = catalog.valuesets[test.valueset].title
-    return LogicLine(f"a {kind} record in “{title}”, {_when(test)}{more}", valueset=test.valueset)
+    return LogicLine(f"a {kind} record in ", valueset=test.valueset, title=title, after=f", {_when(test)}{more}")
 
 
 def logic_line(node: Node, catalog: Catalog) -> LogicLine:
@@ -450,9 +458,8 @@ def logic_line(node: Node, catalog: Catalog) -> LogicLine:
     if isinstance(node, MedicationDuration):
         course = node.medication_duration
         title = catalog.valuesets[course.valueset].title
-        return LogicLine(
-            typeset(f"current course of “{title}” {OP_WORDS[course.op]} {course.days} days"), valueset=course.valueset
-        )
+        wanted = typeset(f" {OP_WORDS[course.op]} {course.days} days")
+        return LogicLine("current course of ", valueset=course.valueset, title=title, after=wanted)
     if isinstance(node, Allergy):
         allergy = node.allergy
         kinds = " or ".join(allergy.categories) or "any"

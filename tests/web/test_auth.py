@@ -158,3 +158,27 @@ def test_csrf_tokens_belong_to_one_session() -> None:
     assert SESSIONS.csrf_ok(one, SESSIONS.csrf_token(one))
     assert not SESSIONS.csrf_ok(two, SESSIONS.csrf_token(one))
     assert not SESSIONS.csrf_ok(None, SESSIONS.csrf_token(one))
+
+
+@pytest.mark.parametrize(("workers", "shared"), [(1, False), (2, True)])
+def test_serve_shares_one_session_secret_among_its_workers(
+    monkeypatch: pytest.MonkeyPatch, workers: int, shared: bool
+) -> None:
+    """`trialmatch serve` with several workers and no configured secret draws one secret for all its workers."""
+    import os
+
+    import uvicorn
+
+    from service import cli
+    from service.settings import Settings, default_criteria_dir
+
+    seen: list[str | None] = []
+    monkeypatch.delenv("TRIALMATCH_SESSION_SECRET", raising=False)
+    monkeypatch.setattr(cli, "get_settings", lambda: Settings(criteria_dir=default_criteria_dir(), workers=workers))
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(os.environ.get("TRIALMATCH_SESSION_SECRET")))
+    try:
+        assert cli.main(["serve"]) == 0
+    finally:
+        os.environ.pop("TRIALMATCH_SESSION_SECRET", None)
+    (secret,) = seen
+    assert (secret is not None and len(secret) >= 32) is shared
