@@ -30,10 +30,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.evaluate import CriterionResult
 from service.logic import Outcome
 from service.pipeline import MatchReport
-from service.rank import Status
+from service.rank import Status, leaf_results
 
 _PURPOSE = re.compile(r"^(?P<item>.+?) \(for (?P<purpose>[^()]+)\)$")
 _WITHIN = re.compile(r"^(?P<what>.+?) within (?P<days>\d+) days$")
@@ -117,11 +116,6 @@ def _merge(gathered: _Gathered, need: _Need) -> None:
         gathered.purposes.append(need.purpose)
 
 
-def _leaves(results: tuple[CriterionResult, ...]) -> list[CriterionResult]:
-    parents = {r.parent_id for r in results if r.parent_id is not None}
-    return [r for r in results if r.id not in parents]
-
-
 def order_next(report: MatchReport) -> tuple[OrderItem, ...]:
     """Return the missing data across the undecided trials, ranked by the trial decisions it bears on."""
     gathered: dict[str, _Gathered] = {}
@@ -132,7 +126,7 @@ def order_next(report: MatchReport) -> tuple[OrderItem, ...]:
             continue
         trial_id = match.trial.id
         wanted = keys_of_trial.setdefault(trial_id, set())
-        for leaf in _leaves(match.criteria):
+        for leaf in leaf_results(match.criteria):
             if leaf.outcome is not Outcome.UNKNOWN:
                 continue
             if not leaf.missing:

@@ -43,7 +43,7 @@ from service.facts import AllergyRecord, ClinicalRecord, LabValue, PatientFacts,
 from service.logic import Outcome
 from service.order import order_next
 from service.pipeline import MatchReport
-from service.rank import Status, TrialMatch, status_text
+from service.rank import Status, TrialMatch, leaf_results, status_text
 from service.terminology import ValueSet
 
 # Status and verdict marks: an icon and a word beside every colour, so colour is never the only signal.
@@ -174,14 +174,9 @@ class TrialView:
     review_count: int
 
 
-def _leaves(results: tuple[CriterionResult, ...]) -> list[CriterionResult]:
-    parents = {r.parent_id for r in results if r.parent_id is not None}
-    return [r for r in results if r.id not in parents]
-
-
 def badge_text(match: TrialMatch) -> str:
     """Return the status as a badge says it; for an ineligible trial, the first failed criterion's reason."""
-    failed = [r for r in _leaves(match.criteria) if r.outcome is Outcome.FAIL]
+    failed = [r for r in leaf_results(match.criteria) if r.outcome is Outcome.FAIL]
     if match.status is not Status.INELIGIBLE or not failed:
         return status_text(match)
     more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
@@ -209,7 +204,7 @@ def _row(result: CriterionResult, fields: dict[str, tuple[tuple[str, str], ...]]
 def trial_view(match: TrialMatch, fields: dict[str, tuple[tuple[str, str], ...]]) -> TrialView:
     """Return one ranked trial for the result page."""
     rows = tuple(_row(r, fields) for r in match.criteria)
-    leaves = {r.id for r in _leaves(match.criteria)}
+    leaves = {r.id for r in leaf_results(match.criteria)}
     counts = Counter(row.outcome for row in rows if row.id in leaves)
     deciding = tuple(row for row in rows if row.parent_id is None and row.outcome in ("fail", "unknown"))
     trial = match.trial
@@ -352,7 +347,7 @@ def result_view(report: MatchReport, catalog: Catalog) -> ResultView:
     for match in report.results:
         items = tuple(
             (r.id, r.text, r.reason.removeprefix("needs a person: "))
-            for r in _leaves(match.criteria)
+            for r in leaf_results(match.criteria)
             if r.outcome is Outcome.REVIEW
         )
         if match.status is Status.INELIGIBLE:
