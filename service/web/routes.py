@@ -128,11 +128,12 @@ def _to_login() -> Response:
 def _rejected(request: Request, session: Session | None, fields: dict[str, bytes]) -> Response | None:
     """Return a refusal for a form post that is cross-site or whose CSRF token is not this session's."""
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return render(request, "message.html", {"title": "Form refused", "message": "cross-site form post"}, None, 403)
+        context = {"title": "Form refused", "message": "A form sent from another site is not accepted."}
+        return render(request, "message.html", context, session, 403)
     token = fields.get("csrf", b"").decode("utf-8", "replace")
     if not _state(request).sessions.csrf_ok(session, token):
         message = "This form has expired or did not come from this page. Open the page again and resend it."
-        return render(request, "message.html", {"title": "Form expired", "message": message}, None, 403)
+        return render(request, "message.html", {"title": "Form expired", "message": message}, session, 403)
     return None
 
 

@@ -182,3 +182,11 @@ def test_serve_shares_one_session_secret_among_its_workers(
         os.environ.pop("TRIALMATCH_SESSION_SECRET", None)
     (secret,) = seen
     assert (secret is not None and len(secret) >= 32) is shared
+
+
+def test_a_refused_form_keeps_the_signed_in_session(keyed_app: FastAPI, browser_client: ClientMaker) -> None:
+    """A post with a stale CSRF token is refused without replacing the signed-in session's cookie."""
+    client = sign_in(browser_client(keyed_app))
+    response = client.post("/web/match", data={"csrf": "stale", "source": "demo"}, files={"x": ("", b"")})
+    assert response.status_code == 403 and "set-cookie" not in response.headers
+    assert client.get("/").status_code == 200
