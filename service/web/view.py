@@ -171,7 +171,6 @@ class TrialView:
     deciding: tuple[CriterionRow, ...]
     rows: tuple[CriterionRow, ...]
     counts: tuple[tuple[str, int], ...]
-    review_count: int
 
 
 def badge_text(match: TrialMatch) -> str:
@@ -224,7 +223,6 @@ def trial_view(match: TrialMatch, fields: dict[str, tuple[tuple[str, str], ...]]
         counts=tuple(
             (outcome, counts[outcome]) for outcome in ("pass", "fail", "unknown", "review") if counts[outcome]
         ),
-        review_count=counts["review"],
     )
 
 
@@ -313,7 +311,6 @@ class ResultView:
     checklist: tuple[ChecklistTrial, ...]
     left_out_review: int
     warnings: tuple[str, ...]
-    counts: tuple[tuple[str, int], ...]
 
 
 def result_view(report: MatchReport, catalog: Catalog) -> ResultView:
@@ -354,7 +351,6 @@ def result_view(report: MatchReport, catalog: Catalog) -> ResultView:
             left_out += len(items)
         elif items:
             checklist.append(ChecklistTrial(match.trial.id, titles[match.trial.id], match.status.value, items))
-    statuses = Counter(m.status.value for m in report.results)
     return ResultView(
         patient_id=facts.patient_id,
         age=age,
@@ -368,7 +364,6 @@ def result_view(report: MatchReport, catalog: Catalog) -> ResultView:
         checklist=tuple(checklist),
         left_out_review=left_out,
         warnings=tuple(facts.warnings),
-        counts=tuple((s.value, statuses[s.value]) for s in Status if statuses[s.value]),
     )
 
 
