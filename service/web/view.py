@@ -174,10 +174,15 @@ class TrialView:
 
 
 def badge_text(match: TrialMatch) -> str:
-    """Return the status as a badge says it; for an ineligible trial, the first failed criterion's reason."""
+    """Return the status as a badge says it; for a trial ruled out by criteria, the first failed one's reason.
+
+    A trial can be ineligible for a reason that is no criterion (a recorded death); ``status_text``
+    then names it, and the badge says what it says.
+    """
     failed = [r for r in leaf_results(match.criteria) if r.outcome is Outcome.FAIL]
-    if match.status is not Status.INELIGIBLE or not failed:
-        return status_text(match)
+    plain = status_text(match)
+    if match.status is not Status.INELIGIBLE or not failed or not plain.endswith("not met"):
+        return plain
     more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
     return f"ineligible: {typeset(failed[0].reason)}{more}"
 
