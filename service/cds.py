@@ -59,6 +59,7 @@ from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, parse_as_of, r
 from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
 from service.logic import Outcome
+from service.order import OrderItem, order_next
 from service.pipeline import MatchReport, match
 from service.rank import Status, TrialMatch, status_text
 from service.schemas import Model
@@ -412,8 +413,14 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def card(match: TrialMatch, report: MatchReport, not_provided: list[str], hook_instance: str) -> Card:
-    """Return the card of one eligible or possibly eligible trial."""
+def card(
+    match: TrialMatch,
+    report: MatchReport,
+    not_provided: list[str],
+    hook_instance: str,
+    order: tuple[OrderItem, ...] = (),
+) -> Card:
+    """Return the card of one eligible or possibly eligible trial; ``order`` is order_next(report)."""
     trial = match.trial
     shown = Status.POSSIBLY_ELIGIBLE if not_provided else match.status
     # An eligible trial reads "Eligible, pending 4 review items" (rank.status_text).
@@ -443,6 +450,15 @@ def card(match: TrialMatch, report: MatchReport, not_provided: list[str], hook_i
         ("Data needed", [_md(m) for m in match.missing_data]),
         ("Undecided criteria", [f"{_md(r.id)} ({r.type}): {_md(r.reason)}" for r in undecided]),
         ("To confirm by a person", [_md(item) for item in match.to_review]),
+        (
+            "Order next (ranked across all trials)",
+            [
+                f"{_md(item.label)}: {_plural(len(item.trials), 'undecided trial')} wait on it"
+                + (", the only item missing for this one" if trial.id in item.completes else "")
+                for item in order
+                if trial.id in item.trials
+            ],
+        ),
     )
     for heading, items in sections:
         if items:
@@ -463,7 +479,10 @@ def cards_response(
     """Return one card per eligible or possibly eligible trial, best first, and the response extension."""
     closed = {t.key for t in found if t.closed_world}
     unsafe = [k for k in assembled.not_provided if k in closed]
-    cards = [card(m, report, unsafe, hook_instance) for m in report.results if m.status is not Status.INELIGIBLE]
+    order = order_next(report)
+    cards = [
+        card(m, report, unsafe, hook_instance, order) for m in report.results if m.status is not Status.INELIGIBLE
+    ]
     extension: dict[str, Any] = {
         EXTENSION + "asOf": report.as_of.isoformat(),
         EXTENSION + "catalogVersion": report.catalog_version,

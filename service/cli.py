@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import secrets
 import sys
 import textwrap
 from pathlib import Path
@@ -14,6 +16,7 @@ import orjson
 from service.criteria import load_catalog, schema_text
 from service.errors import CatalogError, ClientError
 from service.logic import Outcome
+from service.order import OrderItem, order_next
 from service.pipeline import MatchReport, match
 from service.rank import status_text
 from service.settings import Settings, get_settings
@@ -28,6 +31,10 @@ def _serve(_: argparse.Namespace) -> int:
     except CatalogError as error:
         print(error, file=sys.stderr)
         return 2
+    if settings.session_secret is None and settings.workers > 1:
+        # Every worker must sign the web view's session cookies with the same secret; without a
+        # configured one, this server run draws one and hands it to its workers.
+        os.environ["TRIALMATCH_SESSION_SECRET"] = secrets.token_urlsafe(32)
     uvicorn.run(
         "service.main:app",
         host=settings.host,
@@ -100,7 +107,23 @@ def render_report(report: MatchReport) -> str:
             lines.append(
                 f"   to review: {len(m.to_review)} item(s) ({', '.join(r.split(':')[0] for r in m.to_review)})"
             )
+    lines.extend(render_order(order_next(report)))
     return "\n".join(lines)
+
+
+def render_order(items: tuple[OrderItem, ...]) -> list[str]:
+    """Return the 'order next' lines: each item, the undecided trials waiting on it and their criteria."""
+    if not items:
+        return []
+    lines = ["", "Order next (most undecided trials first):"]
+    for number, item in enumerate(items, start=1):
+        ids = {trial: " ".join(c.criterion_id for c in item.criteria if c.trial_id == trial) for trial in item.trials}
+        waiting = ", ".join(f"{trial} ({criteria})" for trial, criteria in ids.items())
+        text = f"{number}. {item.label}: {waiting}"
+        if item.completes:
+            text += f"; nothing else is missing for {', '.join(item.completes)}"
+        lines.append(textwrap.fill(text, width=110, initial_indent=" ", subsequent_indent="    "))
+    return lines
 
 
 def _match(args: argparse.Namespace) -> int:

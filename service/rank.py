@@ -48,7 +48,7 @@ class TrialMatch:
     criteria: tuple[CriterionResult, ...]
 
 
-def _leaves(results: Sequence[CriterionResult]) -> list[CriterionResult]:
+def leaf_results(results: Sequence[CriterionResult]) -> list[CriterionResult]:
     """Return the results that carry their own verdict: parts, and lines without parts."""
     parents = {r.parent_id for r in results if r.parent_id is not None}
     return [r for r in results if r.id not in parents]
@@ -66,7 +66,7 @@ def trial_status(results: Sequence[CriterionResult]) -> Status:
 
 def trial_score(results: Sequence[CriterionResult]) -> float:
     """Return the share of decidable leaf criteria that pass, rounded to 4 decimals."""
-    decidable = [r for r in _leaves(results) if r.outcome is not Outcome.REVIEW]
+    decidable = [r for r in leaf_results(results) if r.outcome is not Outcome.REVIEW]
     if not decidable:
         return 0.0
     passed = sum(1 for r in decidable if r.outcome is Outcome.PASS)
@@ -75,7 +75,7 @@ def trial_score(results: Sequence[CriterionResult]) -> float:
 
 def summarise(trial: Trial, results: Sequence[CriterionResult], deceased: str = "") -> TrialMatch:
     """Build an unranked TrialMatch from a trial's criterion results; ``deceased`` names a recorded death."""
-    leaves = _leaves(results)
+    leaves = leaf_results(results)
     reasons = tuple(f"{r.type} {r.id}: {r.reason}" for r in leaves if r.outcome is Outcome.FAIL)
     missing = tuple(dict.fromkeys(m for r in leaves if r.outcome is Outcome.UNKNOWN for m in r.missing))
     review = tuple(f"{r.id}: {r.text}" for r in leaves if r.outcome is Outcome.REVIEW)

@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 from service.criteria import Criterion, Node, Trial
 from service.evaluate import CriterionResult
 from service.facts import AllergyRecord, ClinicalRecord, LabValue, PatientFacts, ScoreResult, Span
+from service.order import OrderItem, order_next
 from service.pipeline import MatchReport
 from service.rank import TrialMatch
 
@@ -81,12 +82,29 @@ class TrialResultOut(Model):
     criteria: list[CriterionOut]
 
 
+class OrderCriterionOut(Model):
+    trial: str
+    criterion: str = Field(description="The undecided criterion (or part) id the item would help decide.")
+
+
+class OrderItemOut(Model):
+    key: str = Field(description="Stable key of the item, to add items up across patients.")
+    label: str = Field(description="What to order, with the look-back window that satisfies every criterion.")
+    purposes: list[str] = Field(description="Scores the item is an input of, when it is needed for one.")
+    trials: list[str] = Field(description="Undecided (possibly eligible) trials that wait on it, best first.")
+    completes: list[str] = Field(description="Of those, the trials for which it is all that is missing.")
+    criteria: list[OrderCriterionOut]
+
+
 class MatchResponse(Model):
     as_of: dt.date
     catalog_version: str
     patient: PatientOut
     scores: dict[str, ScoreOut]
     results: list[TrialResultOut]
+    order_next: list[OrderItemOut] = Field(
+        description="The missing data across undecided trials, ranked by how many trial decisions wait on it."
+    )
     warnings: list[str]
 
 
@@ -323,6 +341,18 @@ def trial_result_out(match: TrialMatch) -> TrialResultOut:
     )
 
 
+def order_item_out(item: OrderItem) -> OrderItemOut:
+    """Return one item of what to order next."""
+    return OrderItemOut(
+        key=item.key,
+        label=item.label,
+        purposes=list(item.purposes),
+        trials=list(item.trials),
+        completes=list(item.completes),
+        criteria=[OrderCriterionOut(trial=c.trial_id, criterion=c.criterion_id) for c in item.criteria],
+    )
+
+
 def match_out(report: MatchReport) -> MatchResponse:
     """Return the JSON answer of POST /match."""
     return MatchResponse(
@@ -331,6 +361,7 @@ def match_out(report: MatchReport) -> MatchResponse:
         patient=patient_out(report.facts, report.as_of),
         scores=scores_out(report.facts.scores),
         results=[trial_result_out(m) for m in report.results],
+        order_next=[order_item_out(item) for item in order_next(report)],
         warnings=list(report.facts.warnings),
     )
 

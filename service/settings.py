@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     api_key_hashes: Annotated[tuple[str, ...], NoDecode] = ()
     copies_per_iu: float | None = Field(default=None, gt=0)
     meld3_cap: int | None = 40
+    # Signs the web view's session cookies (service/web/auth.py); random per start-up when unset.
+    session_secret: SecretStr | None = None
 
     @field_validator("cors_origins", "api_key_hashes", mode="before")
     @classmethod
