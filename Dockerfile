@@ -5,11 +5,11 @@
 #   docker build -t trialmatch:0.1.0 .
 #   docker run --rm -p 8000:8000 --read-only --tmpfs /tmp trialmatch:0.1.0
 #
-# Two stages on one base. The builder downloads the dependency wheels pinned with their hashes
-# in requirements.lock (their own layer, rebuilt only when the lock changes) and builds the
-# service into one wheel with the build backend pinned in requirements-build.lock. The runtime
-# stage installs those wheels into a virtual environment, never the source tree, and adds the
-# criteria catalogue, which the wheel deliberately does not contain.
+# Two stages on one base. The builder makes the service's virtual environment: first the
+# dependencies pinned with their hashes in requirements.lock (their own layer, rebuilt only when
+# the lock changes), then the service's wheel, built by the backend pinned in
+# requirements-build.lock. The runtime stage copies that environment (no pip in it, no source
+# tree) and adds the criteria catalogue, which the wheel deliberately does not contain.
 #
 # Behind a TLS-inspecting proxy, give the build the host's CA bundle as a build secret: it is
 # mounted for the download steps only and never lands in a layer.
@@ -30,21 +30,24 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 
 WORKDIR /src
 
-# Dependency wheels first, from the lock alone, so editing the service reuses this layer. Only
-# wheels (no sdist is compiled), each checked against the hashes in the lock.
+# Dependencies first, from the lock alone, so editing the service reuses this layer: the build
+# tools in /opt/build, and the service's environment /opt/trialmatch, without pip, filled by the
+# build tools' pip. Wheels only (nothing is compiled), each checked against its hash in the lock.
 COPY requirements.lock requirements-build.lock ./
 RUN --mount=type=secret,id=ca-bundle \
     if [ -s /run/secrets/ca-bundle ]; then export PIP_CERT=/run/secrets/ca-bundle; fi \
     && python3 -m venv /opt/build \
     && /opt/build/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: --requirement requirements-build.lock \
-    && /opt/build/bin/pip wheel --no-cache-dir --require-hashes --only-binary=:all: --wheel-dir /wheels \
-       --requirement requirements.lock \
-    && cp requirements.lock /wheels/requirements.lock
+    && python3 -m venv --without-pip /opt/trialmatch \
+    && /opt/build/bin/pip --python /opt/trialmatch/bin/python install --no-cache-dir --require-hashes \
+       --only-binary=:all: --requirement requirements.lock
 
-# The service itself, built into /dist by the pinned backend, without its dependencies.
+# The service itself: built into a wheel by the pinned backend, installed without dependencies.
 COPY pyproject.toml README.md ./
 COPY service/ ./service/
-RUN /opt/build/bin/pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /dist .
+RUN /opt/build/bin/pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /dist . \
+    && /opt/build/bin/pip --python /opt/trialmatch/bin/python install --no-cache-dir --no-index --no-deps \
+       /dist/trialmatch-*.whl
 
 
 FROM ${PYTHON_IMAGE} AS runtime
@@ -61,9 +64,6 @@ LABEL org.opencontainers.image.title="trialmatch" \
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1 \
-    PIP_ROOT_USER_ACTION=ignore \
     PATH=/opt/trialmatch/bin:${PATH} \
     TRIALMATCH_CRITERIA_DIR=/app/criteria \
     TRIALMATCH_HOST=0.0.0.0 \
@@ -74,14 +74,8 @@ RUN groupadd --system --gid "${APP_GID}" trialmatch \
     && useradd --system --no-log-init --uid "${APP_UID}" --gid "${APP_GID}" \
        --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin trialmatch
 
-# Wheels are bind-mounted from the builder, so none of them is left in an image layer.
-# Dependencies and the service are separate layers: a code change reinstalls only the service.
-RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    python3 -m venv /opt/trialmatch \
-    && /opt/trialmatch/bin/pip install --no-cache-dir --no-index --find-links=/wheels --require-hashes \
-       --requirement /wheels/requirements.lock
-RUN --mount=type=bind,from=builder,source=/dist,target=/dist \
-    /opt/trialmatch/bin/pip install --no-cache-dir --no-index --no-deps /dist/trialmatch-*.whl
+# The environment the builder made; its python links to the base's, the same in both stages.
+COPY --from=builder /opt/trialmatch /opt/trialmatch
 
 WORKDIR /app
 # Owned by root and read-only to the service user: the catalogue is configuration, not state.

@@ -17,10 +17,12 @@ from typing import Any
 from service.settings import Settings
 
 # The loggers the process writes through: the service's and uvicorn's ("uvicorn.error"
-# propagates to "uvicorn"; "uvicorn.access" stays off in `trialmatch serve`, but if turned on
-# it uses the same format).
+# propagates to "uvicorn"). uvicorn's access log stays off in `trialmatch serve` (the service
+# logs each request itself, and uvicorn's line carries the client address and query string);
+# where a server turns it on, it uses the same format.
 SERVICE_LOGGER = "trialmatch"
-UVICORN_LOGGERS = ("uvicorn", "uvicorn.access")
+UVICORN_LOGGER = "uvicorn"
+UVICORN_ACCESS_LOGGER = "uvicorn.access"
 REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms")
 
 # C0 and C1 control characters, DEL, the Unicode line and paragraph separators, and the
@@ -78,7 +80,7 @@ def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter_class(settings)())
     level = settings.log_level.upper()
-    for name in (SERVICE_LOGGER, *UVICORN_LOGGERS):
+    for name in (SERVICE_LOGGER, UVICORN_LOGGER):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(level)
@@ -87,6 +89,10 @@ def configure_logging(settings: Settings) -> None:
     error_logger = logging.getLogger("uvicorn.error")
     error_logger.handlers[:] = []
     error_logger.propagate = True
+    # The access log keeps uvicorn's on/off choice (off: no handler); when on, our format.
+    access_logger = logging.getLogger(UVICORN_ACCESS_LOGGER)
+    if access_logger.handlers:
+        access_logger.handlers[:] = [handler]
 
 
 def uvicorn_log_config(settings: Settings) -> dict[str, Any]:
@@ -103,8 +109,10 @@ def uvicorn_log_config(settings: Settings) -> dict[str, Any]:
         "formatters": {"service": {"()": f"{__name__}.{formatter_class(settings).__name__}"}},
         "handlers": {"stderr": handler},
         "loggers": {
-            **{name: {"handlers": ["stderr"], "level": level, "propagate": False} for name in UVICORN_LOGGERS},
+            UVICORN_LOGGER: {"handlers": ["stderr"], "level": level, "propagate": False},
             "uvicorn.error": {"level": level, "propagate": True},
+            # uvicorn removes this handler again when its access log is off.
+            UVICORN_ACCESS_LOGGER: {"handlers": ["stderr"], "level": level, "propagate": False},
             SERVICE_LOGGER: {"handlers": ["stderr"], "level": level, "propagate": False},
         },
     }

@@ -21,7 +21,6 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -35,6 +34,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED = "unmatched"
+# The classic text format that generate_latest writes, which every Prometheus version reads.
+TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Seconds; the top bucket is the default request time limit (TRIALMATCH_REQUEST_TIMEOUT_SECONDS).
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -87,7 +88,7 @@ def exposition() -> bytes:
 @router.get("/metrics")
 def metrics() -> Response:
     """Expose the service's metrics in the Prometheus text format."""
-    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=TEXT_FORMAT)
 
 
 def record_catalog(version: str) -> None:
@@ -110,11 +111,23 @@ def timed_match() -> Iterator[None]:
         MATCH_DURATION.observe(time.perf_counter() - started)
 
 
+def flatten(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
+    """Return the routes with included routers opened up (newer FastAPI keeps them nested)."""
+    flat: list[BaseRoute] = []
+    for route in routes:
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            flat.extend(flatten(nested.routes))
+        else:
+            flat.append(route)
+    return flat
+
+
 def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
     """Return the path template of the route a request is for, or ``unmatched``."""
     partial = None
     for route in routes:
-        found, _ = route.matches(scope)
+        found, _ = route.matches(dict(scope))  # a copy: matching may note things in the scope
         if found is Match.FULL:
             return str(getattr(route, "path", UNMATCHED))
         if found is Match.PARTIAL and partial is None:
@@ -128,13 +141,16 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute]) -> None:
         self.app = app
         self.routes = routes
+        self._flat: list[BaseRoute] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one request; other scopes pass through."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        route = route_template(self.routes, scope)
+        if self._flat is None:  # the app's routes are complete once it serves
+            self._flat = flatten(self.routes)
+        route = route_template(self._flat, scope)
         method = scope.get("method", "")
         method = method if method in METHODS else "other"
         status: dict[str, Any] = {"code": 500}
