@@ -1,23 +1,22 @@
 """Interactive API docs at ``/docs``: Swagger UI served by the service itself, no CDN.
 
-The JavaScript and CSS come from the installed ``swagger-ui-bundle`` package (Swagger UI,
-Apache-2.0; pinned in requirements.lock), so the page renders on a network that reaches only
-the service. The page and its start-up script are the service's own files, so the page's
-Content-Security-Policy allows scripts and styles from the service alone; every other route
-keeps the strict default that GuardMiddleware adds.
+The JavaScript and CSS come from the static folder of the installed ``swagger-ui-py``
+package (Swagger UI 5, Apache-2.0, its LICENSE in that folder; pinned in requirements.lock), so
+the page renders on a network that reaches only the service. Swagger UI 5 is needed: FastAPI
+writes OpenAPI 3.1, which Swagger UI 4 refuses to render. The page and its start-up script are
+the service's own files, so the page's Content-Security-Policy allows scripts and styles from
+the service alone; every other route keeps the strict default that GuardMiddleware adds.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from html import escape
-from importlib.resources.abc import Traversable
+from importlib.util import find_spec
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-
-# The package ships no type information; its one public name is the folder of the files.
-from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from service.errors import NotFound
 
@@ -31,6 +30,8 @@ DOCS_CSP = (
 ASSETS = {
     "swagger-ui.css": "text/css; charset=utf-8",
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "favicon-32x32.png": "image/png",
+    "LICENSE": "text/plain; charset=utf-8",
 }
 # Swagger UI's start-up, a file rather than an inline script so the CSP needs no 'unsafe-inline'.
 INIT_JS = """\
@@ -51,6 +52,7 @@ PAGE = """\
 <head>
 <meta charset="utf-8">
 <title>{title} - API docs</title>
+<link rel="icon" type="image/png" href="{base}/docs/favicon-32x32.png">
 <link rel="stylesheet" href="{base}/docs/swagger-ui.css">
 </head>
 <body>
@@ -64,12 +66,18 @@ PAGE = """\
 router = APIRouter(include_in_schema=False)
 
 
-SWAGGER_UI: Traversable = swagger_ui_path
+@cache
+def swagger_ui_folder() -> Path:
+    """Return the folder of Swagger UI's files in the installed package, found without importing it."""
+    spec = find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("swagger-ui-py is not installed; /docs needs it (see pyproject.toml)")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
 @cache
 def _asset(name: str) -> bytes:
-    return (SWAGGER_UI / name).read_bytes()
+    return (swagger_ui_folder() / name).read_bytes()
 
 
 def _headers() -> dict[str, str]:
