@@ -33,6 +33,7 @@ WORKDIR /src
 # Dependencies first, from the lock alone, so editing the service reuses this layer: the build
 # tools in /opt/build, and the service's environment /opt/trialmatch, without pip, filled by the
 # build tools' pip. Wheels only (nothing is compiled), each checked against its hash in the lock.
+# swagger-ui-py also ships Swagger Editor (22 MB) for a feature /docs does not use: removed.
 COPY requirements.lock requirements-build.lock ./
 RUN --mount=type=secret,id=ca-bundle \
     if [ -s /run/secrets/ca-bundle ]; then export PIP_CERT=/run/secrets/ca-bundle; fi \
@@ -40,7 +41,8 @@ RUN --mount=type=secret,id=ca-bundle \
     && /opt/build/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: --requirement requirements-build.lock \
     && python3 -m venv --without-pip /opt/trialmatch \
     && /opt/build/bin/pip --python /opt/trialmatch/bin/python install --no-cache-dir --require-hashes \
-       --only-binary=:all: --requirement requirements.lock
+       --only-binary=:all: --requirement requirements.lock \
+    && rm -f /opt/trialmatch/lib/python3*/site-packages/swagger_ui/static/swagger-editor*
 
 # The service itself: built into a wheel by the pinned backend, installed without dependencies.
 COPY pyproject.toml README.md ./
