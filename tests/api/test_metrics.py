@@ -126,7 +126,8 @@ def test_multiprocess_directory_only_for_several_workers(
     workers: int, multiprocess: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Several workers get a fresh shared metrics directory; one worker keeps the in-process registry."""
-    monkeypatch.delenv(metrics.MULTIPROCESS_ENV, raising=False)
+    # Empty counts as unset; monkeypatch puts the variable back as it was (unset) afterwards.
+    monkeypatch.setenv(metrics.MULTIPROCESS_ENV, "")
     metrics.prepare_multiprocess(workers)
     directory = os.environ.get(metrics.MULTIPROCESS_ENV)
     assert bool(directory) is multiprocess
