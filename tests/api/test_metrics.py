@@ -65,7 +65,8 @@ def test_latency_in_flight_and_match_duration(client: TestClient, baseline_bytes
     assert client.post(f"/match?{AS_OF}", content=baseline_bytes, headers=FHIR).status_code == 200
     after = samples(client)
     latency = "trialmatch_http_request_duration_seconds_count"
-    assert value(after, latency, route="/match", method="POST") - value(before, latency, route="/match") == 1
+    post = {"route": "/match", "method": "POST"}
+    assert value(after, latency, **post) - value(before, latency, **post) == 1
     buckets = [s for s in after if s.name == "trialmatch_http_request_duration_seconds_bucket"]
     assert {s.labels["le"] for s in buckets} >= {"0.1", "1.0", "+Inf"}
     match_count = "trialmatch_match_duration_seconds_count"
