@@ -11,7 +11,9 @@ scrape with the totals of all.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -71,9 +73,14 @@ router = APIRouter(include_in_schema=False)
 
 
 def prepare_multiprocess(workers: int) -> None:
-    """Give several worker processes one fresh metrics directory (call before they start)."""
+    """Give several worker processes one fresh metrics directory (call before they start).
+
+    The directory is removed when the calling (parent) process exits.
+    """
     if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
-        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="trialmatch-metrics-")
+        directory = tempfile.mkdtemp(prefix="trialmatch-metrics-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        os.environ[MULTIPROCESS_ENV] = directory
 
 
 def exposition() -> bytes:
