@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from service.criteria import Catalog
 from service.errors import BadParameter, NotFound, NotJson, PayloadTooLarge, UnsupportedMediaType
 from service.fhir_answer import prefers_fhir, searchset
+from service.metrics import timed_match
 from service.pipeline import MatchReport, match, read_facts
 from service.schemas import (
     FactsResponse,
@@ -212,7 +213,8 @@ async def _match_report(
     if unknown:
         raise BadParameter(f"unknown trial id(s): {', '.join(u[:40] for u in unknown[:5])}", "trial")
     document = await read_body(request, settings)
-    return await run_in_threadpool(match, document, catalog, day, chosen, settings.max_entries)
+    with timed_match():
+        return await run_in_threadpool(match, document, catalog, day, chosen, settings.max_entries)
 
 
 @router.post(

@@ -59,6 +59,7 @@ from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, parse_as_of, r
 from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
 from service.logic import Outcome
+from service.metrics import timed_match
 from service.order import OrderItem, order_next
 from service.pipeline import MatchReport, match
 from service.rank import Status, TrialMatch, status_text
@@ -581,7 +582,8 @@ async def call_service(
     found = templates(catalog)
     assembled = assemble(hook, found)
     try:
-        report = await run_in_threadpool(match, assembled.bundle, catalog, day, (), settings.max_entries)
+        with timed_match():
+            report = await run_in_threadpool(match, assembled.bundle, catalog, day, (), settings.max_entries)
     except BundleInvalid as error:
         raise HookInvalid(relocate(error.issues, assembled.origins)) from None
     return cards_response(report, assembled, found, hook.hook_instance)

@@ -9,6 +9,7 @@ import os
 import secrets
 import sys
 import textwrap
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import orjson
@@ -21,9 +22,28 @@ from service.pipeline import MatchReport, match
 from service.rank import status_text
 from service.settings import Settings, get_settings
 
+TITLE_WIDTH = 70
+REPORT_WIDTH = 110
+# 128 + SIGPIPE, what a shell reports for a program stopped by a closed pipe.
+EXIT_BROKEN_PIPE = 141
+EXIT_INTERRUPTED = 130
+EXIT_CODES = """\
+exit codes:
+  0    done
+  1    check-criteria: the catalogue has errors, or criteria/schema.json is out of date
+  2    wrong arguments; the bundle cannot be read or is not an acceptable Bundle; the
+       catalogue does not load (match, serve)
+  3    serve: the server could not start (the port is taken, say)
+  130  interrupted (Ctrl-C)
+  141  the output was closed before everything was written (piped into head, say)
+"""
+
 
 def _serve(_: argparse.Namespace) -> int:
     import uvicorn
+
+    from service.logs import uvicorn_log_config
+    from service.metrics import prepare_multiprocess
 
     settings = get_settings()
     try:
@@ -35,6 +55,7 @@ def _serve(_: argparse.Namespace) -> int:
         # Every worker must sign the web view's session cookies with the same secret; without a
         # configured one, this server run draws one and hands it to its workers.
         os.environ["TRIALMATCH_SESSION_SECRET"] = secrets.token_urlsafe(32)
+    prepare_multiprocess(settings.workers)
     uvicorn.run(
         "service.main:app",
         host=settings.host,
@@ -42,6 +63,7 @@ def _serve(_: argparse.Namespace) -> int:
         workers=settings.workers,
         log_level=settings.log_level,
         access_log=False,  # the service logs each request itself, without patient data
+        log_config=uvicorn_log_config(settings),  # uvicorn's own lines in the service's format
         server_header=False,
     )
     return 0
@@ -60,6 +82,11 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     print(f"catalogue {catalog.version}: {len(catalog.trials)} trials, {len(catalog.valuesets)} value sets, OK")
     return 0
+
+
+def shorten(text: str, width: int) -> str:
+    """Return the text on one line, cut at a word boundary with '...' when longer than width."""
+    return textwrap.shorten(text, width=width, placeholder=" ...")
 
 
 def render_report(report: MatchReport) -> str:
@@ -82,9 +109,8 @@ def render_report(report: MatchReport) -> str:
     width = max([18, *(len(text) for text in statuses.values())])
     lines.append(f"{'#':>2}  {'trial':<12} {'status':<{width}} {'score':>5}  title")
     for m in report.results:
-        lines.append(
-            f"{m.rank:>2}  {m.trial.id:<12} {statuses[m.trial.id]:<{width}} {m.score:>5.2f}  {m.trial.title[:70]}"
-        )
+        title = shorten(m.trial.title, TITLE_WIDTH)
+        lines.append(f"{m.rank:>2}  {m.trial.id:<12} {statuses[m.trial.id]:<{width}} {m.score:>5.2f}  {title}")
     for m in report.results:
         lines.append("")
         lines.append(f"{m.rank}. {m.trial.id} - {statuses[m.trial.id]}")
@@ -96,7 +122,7 @@ def render_report(report: MatchReport) -> str:
                 lines.append(
                     textwrap.fill(
                         f"[{mark}] {criterion.id}: {criterion.reason}",
-                        width=110,
+                        width=REPORT_WIDTH,
                         initial_indent="   ",
                         subsequent_indent="       ",
                     )
@@ -104,9 +130,19 @@ def render_report(report: MatchReport) -> str:
         if m.missing_data:
             lines.append(f"   to order: {'; '.join(m.missing_data)}")
         if m.to_review:
-            lines.append(
-                f"   to review: {len(m.to_review)} item(s) ({', '.join(r.split(':')[0] for r in m.to_review)})"
-            )
+            lines.append(f"   to review ({len(m.to_review)}):")
+            for item in m.to_review:
+                # Each item is "criterion id: the registry's words", wrapped without splitting a word.
+                lines.append(
+                    textwrap.fill(
+                        item,
+                        width=REPORT_WIDTH,
+                        initial_indent="     - ",
+                        subsequent_indent="       ",
+                        break_long_words=False,
+                        break_on_hyphens=False,
+                    )
+                )
     lines.extend(render_order(order_next(report)))
     return "\n".join(lines)
 
@@ -173,7 +209,13 @@ def _export_openapi(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``trialmatch`` command."""
-    parser = argparse.ArgumentParser(prog="trialmatch", description="FHIR-native clinical-trial eligibility.")
+    parser = argparse.ArgumentParser(
+        prog="trialmatch",
+        description="FHIR-native clinical-trial eligibility.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="start the HTTP service (settings from TRIALMATCH_* variables)").set_defaults(
         func=_serve
@@ -197,10 +239,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def package_version() -> str:
+    """Return the installed trialmatch version."""
+    try:
+        return version("trialmatch")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line."""
+    """Run the command line; a closed output pipe or Ctrl-C ends it quietly with its exit code."""
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
+    except BrokenPipeError:
+        # The reader (head, say) has gone. Point stdout at /dev/null so the interpreter's final
+        # flush cannot fail again and print a traceback (the recipe in Python's signal docs).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     return code
 
 

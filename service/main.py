@@ -11,9 +11,7 @@ import asyncio
 import gc
 import hashlib
 import hmac
-import json
 import logging
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -31,7 +29,11 @@ from service import __doc__ as package_doc
 from service.api import FHIR_JSON, router
 from service.cds import router as cds_router
 from service.criteria import load_catalog
+from service.docs import router as docs_router
 from service.errors import ClientError, Issue, NotFound, Unauthorized
+from service.logs import configure_logging
+from service.metrics import MetricsMiddleware, record_catalog
+from service.metrics import router as metrics_router
 from service.pipeline import compile_catalog
 from service.settings import Settings, get_settings
 from service.web import is_web_path
@@ -75,45 +77,6 @@ def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
 def outcome_response(status: int, issues: list[Issue], headers: dict[str, str] | None = None) -> Response:
     """Return an OperationOutcome as application/fhir+json with an HTTP status."""
     return Response(orjson.dumps(operation_outcome(issues)), status_code=status, media_type=FHIR_JSON, headers=headers)
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message and the request fields."""
-
-    FIELDS = ("request_id", "method", "path", "status", "duration_ms")
-
-    def format(self, record: logging.LogRecord) -> str:
-        """Return the record as a JSON line."""
-        data: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for name in self.FIELDS:
-            if hasattr(record, name):
-                data[name] = getattr(record, name)
-        return json.dumps(data, sort_keys=True)
-
-
-class TextFormatter(logging.Formatter):
-    """Plain lines with the request id in front when there is one."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """Return the record as one text line."""
-        request_id = getattr(record, "request_id", "-")
-        when = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
-        return f"{when} {record.levelname} {record.name} [{request_id}] {record.getMessage()}"
-
-
-def configure_logging(settings: Settings) -> None:
-    """Send the service's logs to stderr in the configured format and level."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
-    root = logging.getLogger("trialmatch")
-    root.handlers[:] = [handler]
-    root.setLevel(settings.log_level.upper())
-    root.propagate = False
 
 
 def hash_key(key: str) -> str:
@@ -417,6 +380,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=(package_doc or "").strip()
         + " POST a patient's FHIR R4 Bundle; get every trial ranked with per-criterion verdicts.",
+        # /docs is service.docs (assets from the installed package, no CDN); no ReDoc page.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.catalog = catalog
     app.state.settings = settings
@@ -426,6 +392,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from service.web.routes import install as install_web
 
     install_web(app, settings)
+    app.include_router(docs_router)
+    app.include_router(metrics_router)
+    record_catalog(catalog.version)
 
     @app.exception_handler(ClientError)
     async def client_error(_: Request, error: ClientError) -> Response:
@@ -448,6 +417,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return outcome_response(error.status_code, [Issue(code, str(error.detail))])
 
     app.add_middleware(GuardMiddleware, settings=settings)
+    # Outside the guard, so refused (401), timed-out (503) and failed (500) requests are counted.
+    app.add_middleware(MetricsMiddleware, routes=app.router.routes)
     # Added last, so outermost: preflights are answered before the API-key check, and 401s carry CORS headers.
     if settings.cors_origins:
         app.add_middleware(

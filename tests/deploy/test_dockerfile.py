@@ -181,25 +181,45 @@ def test_image_is_built_in_two_stages_on_one_pinned_slim_base(stages: list[Stage
     assert re.fullmatch(r"python:3\.11(\.\d+)?-slim-[a-z]+(@sha256:[0-9a-f]{64})?", stages[0].base)
 
 
-def test_builder_builds_dependency_wheels_before_copying_the_source(stages: list[Stage]) -> None:
-    """Dependency wheels come from pyproject.toml alone, in a layer before the source arrives."""
+def test_builder_installs_the_locked_dependencies_before_copying_the_source(stages: list[Stage]) -> None:
+    """Dependencies come from the lock alone, hash-checked, in a layer before the source arrives."""
     steps = [i for i in stages[0].instructions if i.keyword in {"COPY", "RUN"}]
 
     def first(keyword: str, test: Callable[[Instruction], bool]) -> int:
         return next(n for n, i in enumerate(steps) if i.keyword == keyword and test(i))
 
-    manifest = first("COPY", lambda i: copy_sources(i)[0] == ["pyproject.toml"])
-    dependencies = first("RUN", lambda i: "pip wheel" in i.args and "--no-deps" not in i.args)
+    manifest = first("COPY", lambda i: "requirements.lock" in copy_sources(i)[0])
+    dependencies = first("RUN", lambda i: "--requirement requirements.lock" in i.args)
     source = first("COPY", lambda i: any(s.strip("./") == "service" for s in copy_sources(i)[0]))
     package = first("RUN", lambda i: "pip wheel" in i.args and "--no-deps" in i.args)
     assert manifest < dependencies < source < package
-    assert "/dist" in steps[package].args
+    assert "pyproject.toml" not in copy_sources(steps[manifest])[0], "a pyproject edit would redo the dependencies"
+    assert "--require-hashes" in steps[dependencies].args and "--only-binary=:all:" in steps[dependencies].args
+    assert "/dist" in steps[package].args and "--no-build-isolation" in steps[package].args
 
 
-def test_runtime_installs_the_built_wheels(runtime: Stage) -> None:
-    """The runtime stage pip-installs the service's wheel from the builder."""
-    installs = [i.args for i in runtime.all("RUN") if "pip install" in i.args]
-    assert any(".whl" in args and "from=builder" in args for args in installs)
+def test_build_backend_comes_from_its_lock(stages: list[Stage]) -> None:
+    """The wheel is built by the setuptools and wheel pinned with hashes in requirements-build.lock."""
+    runs = [i.args for i in stages[0].all("RUN")]
+    assert any("--require-hashes" in args and "--requirement requirements-build.lock" in args for args in runs)
+
+
+def test_ca_bundle_is_a_build_secret(stages: list[Stage]) -> None:
+    """A CA bundle for a TLS-inspecting proxy comes in as a build secret, never a COPY into a layer."""
+    downloads = [i.args for i in stages[0].all("RUN") if "requirements.lock" in i.args]
+    assert downloads and all("--mount=type=secret,id=ca-bundle" in args for args in downloads)
+    for stage in stages:
+        for instruction in stage.all("COPY") + stage.all("ADD"):
+            assert not any("cert" in s or s.endswith(".crt") for s in copy_sources(instruction)[0])
+
+
+def test_runtime_copies_the_environment_built_from_the_lock(stages: list[Stage], runtime: Stage) -> None:
+    """The runtime stage copies the builder's virtual environment, made without pip, and runs from it."""
+    copies = [copy_sources(i) for i in runtime.all("COPY")]
+    assert (["/opt/trialmatch"], "/opt/trialmatch", {"from": "builder"}) in copies
+    assert any("venv --without-pip /opt/trialmatch" in i.args for i in stages[0].all("RUN"))
+    assert env_of(runtime)["PATH"].startswith("/opt/trialmatch/bin:")
+    assert not [i for i in runtime.all("RUN") if "pip install" in i.args], "the runtime stage installs nothing"
 
 
 def test_runtime_never_copies_the_source_tree(runtime: Stage) -> None:

@@ -181,6 +181,7 @@ def server(installed: Path, tmp_path: Path) -> Iterator[str]:
         TRIALMATCH_PORT=str(port),
         TRIALMATCH_WORKERS="2",
         TRIALMATCH_CRITERIA_DIR=str(criteria),
+        TRIALMATCH_LOG_FORMAT="json",
     )
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
@@ -269,3 +270,29 @@ def test_wheel_serves_health_and_match(server: str) -> None:
     assert len(results) == 5
     assert len({result["trial"]["id"] for result in results}) == 5
     assert all(result["status"] in STATUSES for result in results), results
+
+
+def requests_counted(base: str, route: str) -> float:
+    """Scrape /metrics and return the number of GET requests to a route template answered 200."""
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    prefix = "trialmatch_http_requests_total{"
+    wanted = {f'route="{route}"', 'method="GET"', 'status="200"'}
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(prefix) and wanted <= set(line[len(prefix) : line.index("}")].split(","))
+    )
+
+
+def test_serve_writes_json_lines_and_any_worker_counts_all(server: str, tmp_path: Path) -> None:
+    """With two workers and JSON logs, every output line is JSON (uvicorn's too) and each scrape sums both workers."""
+    for _ in range(3):
+        with urllib.request.urlopen(f"{server}/trials", timeout=10) as response:
+            assert response.status == 200
+    # Connections are not reused, so the scrapes land on either worker; each must see all three.
+    assert [requests_counted(server, "/trials") for _ in range(6)] == [3.0] * 6
+    lines = [line for line in (tmp_path / "server.log").read_text().splitlines() if line.strip()]
+    loggers = [json.loads(line)["logger"] for line in lines]  # raises on a line that is not JSON
+    assert "uvicorn.error" in loggers and "trialmatch.access" in loggers
+    assert "uvicorn.access" not in loggers, "uvicorn's access log (client address, query string) is on"

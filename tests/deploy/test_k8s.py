@@ -175,3 +175,11 @@ def test_hpa_scales_the_deployment_on_cpu(deployment: Manifest) -> None:
     assert metric["type"] == "Resource"
     assert metric["resource"]["name"] == "cpu"
     assert metric["resource"]["target"] == {"type": "Utilization", "averageUtilization": 70}
+
+
+def test_pods_are_annotated_for_scraping(pod: Manifest, container: Manifest) -> None:
+    """The pod template tells Prometheus to scrape /metrics on the container's HTTP port."""
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/path"] == "/metrics"
+    assert int(annotations["prometheus.io/port"]) == container_port(container, "http")
