@@ -53,11 +53,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
-from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
-from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, parse_as_of, read_body
+from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, off_loop, parse_as_of, parse_body, receive_body
 from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
+from service.facts import printable
+from service.intake import Stop
 from service.logic import Outcome
 from service.pipeline import MatchReport, match
 from service.rank import Status, TrialMatch
@@ -552,16 +554,23 @@ def discovery(catalog: CatalogDep) -> Discovery:
 )
 async def call_service(
     service_id: str, request: Request, catalog: CatalogDep, settings: SettingsDep, as_of: AsOf = None
-) -> CdsResponse:
+) -> Response:
     """Answer a patient-view hook with one card per trial the patient is eligible or possibly eligible for."""
     if service_id != SERVICE_ID:
-        raise NotFound(f"no CDS service '{service_id[:40]}'; see GET /cds-services")
+        raise NotFound(f"no CDS service '{printable(service_id)}'; see GET /cds-services")
     day: dt.date = parse_as_of(as_of)
-    hook = parse_hook(await read_body(request, settings))
+    body = await receive_body(request, settings)
+    return await off_loop(request, _cards_answer, body, catalog, day, settings.max_entries)
+
+
+def _cards_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: int, stop: Stop) -> Response:
+    """Parse a hook request, match its prefetch and serialise the cards (runs in a worker thread)."""
+    hook = parse_hook(parse_body(body))
     found = templates(catalog)
     assembled = assemble(hook, found)
     try:
-        report = await run_in_threadpool(match, assembled.bundle, catalog, day, (), settings.max_entries)
+        report = match(assembled.bundle, catalog, day, (), max_entries, stop)
     except BundleInvalid as error:
         raise HookInvalid(relocate(error.issues, assembled.origins)) from None
-    return cards_response(report, assembled, found, hook.hook_instance)
+    answer = cards_response(report, assembled, found, hook.hook_instance)
+    return Response(answer.model_dump_json(by_alias=True, exclude_none=True), media_type="application/json")

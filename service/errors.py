@@ -2,6 +2,7 @@
 
     TrialmatchError
     ├── CatalogError             the criteria files are broken (start-up refuses to run)
+    ├── Cancelled                the caller stopped the work (its time limit passed); no answer
     └── ClientError              the request is wrong; becomes a FHIR OperationOutcome
         ├── NotJson              400: body is not UTF-8 JSON
         ├── UnsupportedMediaType 415: content type is not FHIR JSON or JSON
@@ -43,6 +44,10 @@ class CatalogError(TrialmatchError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(f"{len(problems)} catalogue error(s):\n" + "\n".join(problems))
         self.problems = problems
+
+
+class Cancelled(TrialmatchError):
+    """The caller's cancellation token was set: the work stopped between two entries or trials."""
 
 
 @dataclass

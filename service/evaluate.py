@@ -45,6 +45,7 @@ from service.facts import (
     Evidence,
     LabValue,
     PatientFacts,
+    days_before,
     is_current,
     matching,
     occurred_within,
@@ -335,7 +336,7 @@ class Evaluator:
             analyte = self.catalog.analytes.analytes[name]
             days = test.within_days or analyte.lookback_days
             windows.append(f"{analyte.display} within {days} days")
-            earliest = self.as_of - dt.timedelta(days=days)
+            earliest = days_before(self.as_of, days)
             candidates.extend(
                 v
                 for v in self.facts.labs.get(name, ())

@@ -15,7 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,8 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
 from pydantic import BaseModel, ValidationError
 
-from service.errors import BundleInvalid, Issue
+from service.errors import BundleInvalid, Cancelled, Issue
+from service.facts.model import days_before
 from service.terminology import CodeMatcher, normalise_code
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -164,6 +165,14 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
 }
 
 MAX_REPORTED_ISSUES = 100
+# A cancellation token: asked between entries, it answers True once the caller wants the work to stop.
+Stop = Callable[[], bool]
+
+
+def never() -> bool:
+    """The token of a caller that never cancels."""
+    return False
+
 UNIDENTIFIED = "a coding without a system cannot be identified"
 
 
@@ -216,7 +225,7 @@ class ReadFilter:
             if as_of is None:
                 return None
             day = _raw_effective_day(raw)
-            if day is None or as_of - dt.timedelta(days=window) <= day <= as_of:
+            if day is None or days_before(as_of, window) <= day <= as_of:
                 return None  # undated or unparseable values are validated (and then judged)
             return "Observation (outside every look-back window)"
         if _any_coding_in(raw.get("valueCodeableConcept"), self.finding_codes):
@@ -339,7 +348,9 @@ def reference_key(reference: str) -> str:
     return reference
 
 
-def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_of: dt.date | None = None) -> Intake:
+def read_bundle(
+    document: object, read_filter: ReadFilter, max_entries: int, as_of: dt.date | None = None, stop: Stop = never
+) -> Intake:
     """Validate the Bundle's shape and the resources a criterion reads; raise on client errors.
 
     Of a read resource, only the elements facts reads (READ_ELEMENTS) are validated: nothing
@@ -369,6 +380,8 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
     candidates: list[tuple[int, dict[str, Any], object]] = []
     seen_urls: set[str] = set()
     for index, entry in enumerate(entries):
+        if stop():
+            raise Cancelled
         if not isinstance(entry, dict):
             issues.append(Issue("structure", "entry is not an object", (f"Bundle.entry[{index}]",)))
             continue
@@ -420,6 +433,8 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
     resources: dict[str, list[Read]] = {}
     validated: list[tuple[Read, object]] = []
     for index, raw, full_url in patients[:1] + candidates:
+        if stop():
+            raise Cancelled
         rtype = raw["resourceType"]
         for path in _string_numbers(raw):
             issues.append(

@@ -52,9 +52,12 @@ class UnitTable:
         return conversion
 
     def to_canonical(self, analyte: Analyte, unit: str, value: float) -> Converted | None:
-        """Convert a value in a resolved unit to the canonical unit; None if not finite."""
+        """Convert a value in a resolved unit to the canonical unit; None if the result is not finite."""
         conversion = self.conversion(analyte, unit)
-        raw = 10.0**value if conversion.log10 else value
+        try:
+            raw = 10.0**value if conversion.log10 else value
+        except OverflowError:
+            return None  # a log value past 308 is beyond any double: unreadable, as for infinity
         canonical = raw * conversion.factor + conversion.offset
         if not math.isfinite(canonical):
             return None

@@ -31,6 +31,7 @@ from service.facts.model import (
     Span,
     age_on,
     date_span,
+    days_before,
     printable,
 )
 from service.facts.records import FINDING_CURRENT_DAYS, is_current, matching, occurred_within
@@ -51,6 +52,7 @@ __all__ = [
     "age_on",
     "compute_scores",
     "date_span",
+    "days_before",
     "is_current",
     "matching",
     "occurred_within",

@@ -200,9 +200,11 @@ class LabReader:
             if high_value is None:
                 continue
             high_converted = self.units.to_canonical(analyte, high_unit, high_value)
-            if high_converted is not None:
-                uln = high_converted.value
-                break
+            if high_converted is None:
+                facts.warnings.append(f"{read.reference}: {analyte.display} reference range out of range; not used")
+                continue
+            uln = high_converted.value
+            break
         return LabValue(
             analyte=name,
             code=code_label,

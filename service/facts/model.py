@@ -66,6 +66,13 @@ def date_span(value: object) -> Span | None:
     return None
 
 
+def days_before(day: dt.date, days: int) -> dt.date:
+    """Return the day ``days`` before ``day``, clamped at the calendar's first day (never raises)."""
+    if days >= (day - dt.date.min).days:
+        return dt.date.min
+    return day - dt.timedelta(days=days)
+
+
 def age_on(birth: dt.date, on: dt.date) -> int:
     """Return completed years; a 29 February birthday falls on 28 February in other years."""
     years = on.year - birth.year
@@ -201,7 +208,7 @@ class PatientFacts:
 
     def latest(self, analyte: str, as_of: dt.date, days: int) -> LabValue | None:
         """Return the newest counted value within ``days`` before ``as_of`` (inclusive)."""
-        earliest = as_of - dt.timedelta(days=days)
+        earliest = days_before(as_of, days)
         for value in self.labs.get(analyte, ()):
             if earliest <= value.effective <= as_of:
                 return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +21,7 @@ from service.facts.model import (
     code_of,
     codings_of,
     date_span,
+    days_before,
     finite,
     label_of,
     texts_of,
@@ -31,7 +33,7 @@ from service.terminology import CodeMatcher
 class RecordReader:
     """Reads Conditions, medication records, Procedures and allergies into one record shape."""
 
-    def _onset_span(self, value: Any, facts: PatientFacts) -> Span | None:
+    def _onset_span(self, value: Any, facts: PatientFacts, where: str) -> Span | None:
         if value is None:
             return None
         if hasattr(value, "value") and hasattr(value, "unit") and not hasattr(value, "start"):
@@ -39,9 +41,14 @@ class RecordReader:
             years = finite(value.value)
             if years is None or facts.birth is None:
                 return None
-            start = _add_years(facts.birth.start, int(years))
-            end = _add_years(facts.birth.end, int(years) + 1) - dt.timedelta(days=1)
-            return Span(start, end)
+            start = _add_years(facts.birth.start, years)
+            end = _add_years(facts.birth.end, years + 1)
+            if start is None or end is None:
+                # An age no one reaches, or one whose date leaves the calendar, is an error in the
+                # record: the date is unknown (never a guess), as if the record gave none.
+                facts.warnings.append(f"{where}: age outside 0 to {MAX_AGE_YEARS} years; its date is unknown")
+                return None
+            return Span(start, end - dt.timedelta(days=1))
         if hasattr(value, "start"):
             first = date_span(value.start) if value.start else None
             last = date_span(value.end) if value.end else None
@@ -58,8 +65,10 @@ class RecordReader:
             return None
         if cond.code is not None and any(c.code and not c.system for c in cond.code.coding or ()):
             facts.warnings.append(f"{read.reference}: a coding without a system cannot be identified; ignored")
-        onset = self._onset_span(cond.onsetDateTime or cond.onsetPeriod or cond.onsetAge or cond.onsetRange, facts)
-        abatement = self._onset_span(cond.abatementDateTime or cond.abatementPeriod or cond.abatementAge, facts)
+        onset_value = cond.onsetDateTime or cond.onsetPeriod or cond.onsetAge or cond.onsetRange
+        onset = self._onset_span(onset_value, facts, read.reference)
+        abatement_value = cond.abatementDateTime or cond.abatementPeriod or cond.abatementAge
+        abatement = self._onset_span(abatement_value, facts, read.reference)
         ended = abatement is not None or bool(cond.abatementString) or cond.abatementRange is not None
         clinical = code_of(cond.clinicalStatus)
         recorded = date_span(cond.recordedDate) if cond.recordedDate else None
@@ -138,7 +147,8 @@ class RecordReader:
         if status in NOT_COUNTING_PROCEDURE:
             facts.warnings.append(f"{read.reference}: procedure not counted: status {status}")
             return None
-        span = self._onset_span(proc.performedDateTime or proc.performedPeriod or proc.performedAge, facts)
+        performed = proc.performedDateTime or proc.performedPeriod or proc.performedAge
+        span = self._onset_span(performed, facts, read.reference)
         return ClinicalRecord(
             kind="procedure",
             codings=codings_of(proc.code),
@@ -182,11 +192,16 @@ def when_is_point(rtype: str, med: Any) -> bool:
     return med.effectivePeriod is None or med.effectivePeriod.end is None
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+# The oldest verified human lived 122 years; an age beyond this bound is an error in the record.
+MAX_AGE_YEARS = 150
+
+
+def _add_years(day: dt.date, years: float) -> dt.date | None:
+    """Return the day ``years`` whole years after ``day``, or None for an age out of range or off the calendar."""
+    if not 0 <= years <= MAX_AGE_YEARS + 1 or not dt.MINYEAR <= day.year + int(years) <= dt.MAXYEAR:
+        return None
+    year = day.year + int(years)
+    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
 
 
 def matching(records: Iterable[ClinicalRecord], matcher: CodeMatcher) -> list[tuple[ClinicalRecord, str]]:
@@ -225,7 +240,7 @@ def is_current(record: ClinicalRecord, as_of: dt.date) -> bool | None:
         return record.status == "in-progress"
     if record.start is None:
         return None
-    return record.start.end >= as_of - dt.timedelta(days=FINDING_CURRENT_DAYS)
+    return record.start.end >= days_before(as_of, FINDING_CURRENT_DAYS)
 
 
 FINDING_CURRENT_DAYS = 365
@@ -241,7 +256,7 @@ def occurred_within(record: ClinicalRecord, as_of: dt.date, days: int | None) ->
         return False
     if days is None:
         return True
-    window_start = as_of - dt.timedelta(days=days)
+    window_start = days_before(as_of, days)
     current = is_current(record, as_of)
     if current:
         return True
