@@ -72,6 +72,7 @@ HOOK = "patient-view"
 PATIENT = "{{context.patientId}}"
 EXTENSION = "invalid.trialmatch."
 SUMMARY_LIMIT = 139
+MAX_IGNORED_KEYS = 20
 # Analytes the scores read (service/facts.py compute_scores): Child-Pugh, MELD variants, BMI.
 SCORE_ANALYTES = ("bilirubin_total", "albumin", "inr", "creatinine", "sodium", "bmi", "weight", "height")
 # ICD-10 codes are compared without their dot (terminology.normalise_code) but stored with it.
@@ -374,7 +375,11 @@ def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
             entries.append(entry)
             origins.append(origin)
     advertised = {t.key for t in found}
-    ignored = tuple(sorted(k for k in prefetch if k not in advertised))
+    # Keys the client chose are echoed bounded: at most MAX_IGNORED_KEYS, each one short printable line.
+    unknown = sorted(k for k in prefetch if k not in advertised)
+    ignored = tuple(printable(k) for k in unknown[:MAX_IGNORED_KEYS])
+    if len(unknown) > MAX_IGNORED_KEYS:
+        ignored += (f"and {len(unknown) - MAX_IGNORED_KEYS} more",)
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
     return Assembled(bundle, tuple(origins), tuple(not_provided), ignored)
 

@@ -40,12 +40,12 @@ from service.criteria import (
     Sex,
     Trial,
 )
+from service.dates import days_before
 from service.facts import (
     ClinicalRecord,
     Evidence,
     LabValue,
     PatientFacts,
-    days_before,
     is_current,
     matching,
     occurred_within,
@@ -60,6 +60,9 @@ SCORE_NAMES = {
     "bmi": "BMI",
 }
 OP_WORDS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "="}
+# Records listed as evidence of one node; the reason counts the rest, so an answer cannot grow
+# with the number of matching records a request repeats.
+MAX_EVIDENCE = 10
 
 
 @dataclass
@@ -442,11 +445,11 @@ class Evaluator:
             reasons = [f"{title}: {label}{_dates(record)}" for record, label in hits[:3]]
             if len(hits) > 3:
                 reasons.append(f"and {len(hits) - 3} more {noun}s of {title}")
-            evidence = [r.evidence() for r, _ in hits]
+            evidence = [r.evidence() for r, _ in hits[:MAX_EVIDENCE]]
             return NodeResult(Truth.TRUE, reasons, evidence)
         if len(hits) + len(maybe) >= test.min_count:
             reasons = [f"{title}: {label}{_dates(record)} ({why})" for record, label, why in maybe[:3]]
-            evidence = [r.evidence() for r, _, _ in maybe]
+            evidence = [r.evidence() for r, _, _ in maybe[:MAX_EVIDENCE]]
             missing = [f"confirmation or dates of {title} ({window})"]
             return NodeResult(Truth.UNKNOWN, reasons, evidence, missing)
         count = f"{test.min_count} or more {noun}s" if test.min_count > 1 else f"{noun}"
@@ -494,7 +497,7 @@ class Evaluator:
         days = f"{shortest}" if shortest == longest else f"{shortest} to {longest}"
         verdict = wanted if truth is Truth.TRUE else f"not {wanted}"
         reason = f"{matcher.title}: {first[1]} since {_span_text(start_span)}, {days} days ({verdict})"
-        evidence = [r.evidence() for r, _ in current]
+        evidence = [r.evidence() for r, _ in current[:MAX_EVIDENCE]]
         missing = [f"exact start date of {matcher.title}"] if truth is Truth.UNKNOWN else []
         return NodeResult(truth, [reason], evidence, missing)
 

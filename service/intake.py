@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,8 +31,8 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
 from pydantic import BaseModel, ValidationError
 
+from service.dates import days_before
 from service.errors import BundleInvalid, Cancelled, Issue
-from service.facts.model import days_before
 from service.terminology import CodeMatcher, normalise_code
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -165,6 +166,9 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
 }
 
 MAX_REPORTED_ISSUES = 100
+MAX_REFERENCE_CHARS = 200
+# FHIR resource type names are letters, starting with a capital (the longest in R4 has 33).
+RESOURCE_TYPE_NAME = re.compile(r"[A-Z][A-Za-z]{0,63}")
 # A cancellation token: asked between entries, it answers True once the caller wants the work to stop.
 Stop = Callable[[], bool]
 
@@ -404,7 +408,8 @@ def read_bundle(
         if rtype == "Patient":
             patients.append((index, raw, full_url))
         elif rtype not in MODELS:
-            skipped[rtype] += 1
+            # Named in the warning only when it is shaped like a FHIR type name, so no text is echoed.
+            skipped[rtype if RESOURCE_TYPE_NAME.fullmatch(rtype) else "resource of an unknown type"] += 1
         elif (why := read_filter.wants_record(rtype, raw)) is not None or (
             rtype == "Observation" and (why := read_filter.wants_observation(raw, as_of)) is not None
         ):
@@ -420,7 +425,9 @@ def read_bundle(
     if not patients:
         issues.append(Issue("required", "Bundle has no Patient resource", ("Bundle.entry",)))
     elif len(patients) > 1:
-        where = ", ".join(f"entry[{i}]" for i, _, _ in patients)
+        where = ", ".join(f"entry[{i}]" for i, _, _ in patients[:5])
+        if len(patients) > 5:
+            where += f" and {len(patients) - 5} more"
         issues.append(
             Issue(
                 "business-rule",
@@ -467,7 +474,9 @@ def read_bundle(
                 )
             continue
         keys = _reference_keys(raw, full_url)
-        read = Read(model, keys[0] if keys else f"Bundle.entry[{index}]", index)
+        # A fullUrl is unbounded: one too long to echo in evidence is named by the entry's position.
+        named = bool(keys) and len(keys[0]) <= MAX_REFERENCE_CHARS
+        read = Read(model, keys[0] if named else f"Bundle.entry[{index}]", index)
         for key in keys:
             by_reference.setdefault(key, read)
         validated.append((read, raw.get("subject") or raw.get("patient")))

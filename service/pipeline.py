@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from service.criteria import Catalog, catalog_reads, walk_trial
-from service.errors import Cancelled
+from service.errors import Cancelled, one_line
 from service.evaluate import Evaluator, evaluate_trial
 from service.facts import FactBuilder, PatientFacts, ScoreMatchers, compute_scores
 from service.intake import ReadFilter, Stop, never, read_bundle
@@ -90,6 +90,19 @@ def compile_catalog(catalog: Catalog) -> Compiled:
     return Compiled(read_filter, builder, node_keys, matchers, lookback)
 
 
+# Warnings listed in one answer; past this the last one counts the rest, so a request that repeats
+# a fault cannot make an answer larger than itself (README, bad input).
+MAX_WARNINGS = 200
+
+
+def bounded_warnings(warnings: list[str]) -> list[str]:
+    """Return at most MAX_WARNINGS warnings, each one printable line; the last counts those left out."""
+    kept = [one_line(warning) for warning in warnings[:MAX_WARNINGS]]
+    if len(warnings) > MAX_WARNINGS:
+        kept[-1] = f"and {len(warnings) - MAX_WARNINGS + 1} more warnings not listed"
+    return kept
+
+
 def read_facts(
     document: object, catalog: Catalog, as_of: dt.date, max_entries: int = 100_000, stop: Stop = never
 ) -> PatientFacts:
@@ -100,6 +113,7 @@ def read_facts(
     if facts.birth is not None and facts.birth.start > as_of:
         facts.warnings.append("Patient.birthDate is after the as-of date; age unknown")
     facts.scores = compute_scores(facts, as_of, compiled.score_matchers, compiled.lookback, catalog.meta.meld3_cap)
+    facts.warnings[:] = bounded_warnings(facts.warnings)
     return facts
 
 

@@ -31,7 +31,6 @@ from service.facts.model import (
     Span,
     age_on,
     date_span,
-    days_before,
     printable,
 )
 from service.facts.records import FINDING_CURRENT_DAYS, is_current, matching, occurred_within
@@ -52,7 +51,6 @@ __all__ = [
     "age_on",
     "compute_scores",
     "date_span",
-    "days_before",
     "is_current",
     "matching",
     "occurred_within",

@@ -23,6 +23,9 @@ from service.intake import Read
 from service.terminology import Analyte, AnalyteTable
 from service.units import UnitTable
 
+# http://hl7.org/fhir/R4/valueset-quantity-comparator.html
+R4_COMPARATORS = frozenset({"<", "<=", ">=", ">"})
+
 
 class LabReader:
     """Reads Observations into lab values (by the analyte table) or coded findings."""
@@ -183,6 +186,11 @@ class LabReader:
             )
             return None
         comparator = str(quantity.comparator) if quantity.comparator else None
+        if comparator is not None and comparator not in R4_COMPARATORS:
+            # FHIR R4 binds Quantity.comparator to < <= >= > (required); any other would be read as
+            # an exact value. The value is unreadable, and the text sent is not echoed.
+            facts.warnings.append(f"{read.reference}: {analyte.display} not counted: comparator is not < <= >= or >")
+            return None
         positive: bool | None
         if interpretation is not None:
             positive = interpretation

@@ -10,6 +10,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from service.dates import days_before
+from service.errors import one_line
 from service.terminology import Coding, normalise_code
 
 COUNTING_OBSERVATION_STATUSES = frozenset({"final", "amended", "corrected"})
@@ -66,13 +68,6 @@ def date_span(value: object) -> Span | None:
     return None
 
 
-def days_before(day: dt.date, days: int) -> dt.date:
-    """Return the day ``days`` before ``day``, clamped at the calendar's first day (never raises)."""
-    if days >= (day - dt.date.min).days:
-        return dt.date.min
-    return day - dt.timedelta(days=days)
-
-
 def age_on(birth: dt.date, on: dt.date) -> int:
     """Return completed years; a 29 February birthday falls on 28 February in other years."""
     years = on.year - birth.year
@@ -86,10 +81,14 @@ def age_on(birth: dt.date, on: dt.date) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """A FHIR resource a verdict rests on."""
+    """A FHIR resource a verdict rests on (its texts bounded like every echoed string: errors.one_line)."""
 
     reference: str
     display: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reference", one_line(self.reference))
+        object.__setattr__(self, "display", one_line(self.display))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from service.dates import days_before
 from service.facts.model import (
     CURRENT_CLINICAL,
     NOT_COUNTING_MEDICATION,
@@ -21,7 +22,6 @@ from service.facts.model import (
     code_of,
     codings_of,
     date_span,
-    days_before,
     finite,
     label_of,
     texts_of,
