@@ -239,10 +239,11 @@ def many_labs(count: int) -> bytes:
 def many_patients(count: int) -> bytes:
     """A Bundle of `count` Patients and nothing else."""
     patient = '{"resource": {"resourceType": "Patient", "gender": "male"}}'
-    return ('{"resourceType": "Bundle", "type": "collection", "entry": [' + ", ".join([patient] * count) + "]}").encode()
+    entries = ", ".join([patient] * count)
+    return ('{"resourceType": "Bundle", "type": "collection", "entry": [' + entries + "]}").encode()
 
 
-def hook_request(as_of_note: str = "") -> bytes:
+def hook_request() -> bytes:
     """A CDS Hooks patient-view request whose prefetch holds the baseline bundle's Patient and records."""
     document = json.loads(BASELINE.read_text(encoding="utf-8"))
     patient = document["entry"][0]["resource"]
@@ -251,7 +252,10 @@ def hook_request(as_of_note: str = "") -> bytes:
         "hook": "patient-view",
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
         "context": {"userId": "Practitioner/1", "patientId": patient["id"]},
-        "prefetch": {"patient": patient, "observations": {"resourceType": "Bundle", "type": "searchset", "entry": others}},
+        "prefetch": {
+            "patient": patient,
+            "observations": {"resourceType": "Bundle", "type": "searchset", "entry": others},
+        },
     }
     return json.dumps(request).encode()
 

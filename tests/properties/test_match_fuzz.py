@@ -267,7 +267,8 @@ def mutated_bundles(draw: st.DrawFn) -> dict[str, Any]:
                 path = draw(st.sampled_from(paths))
                 _set(resource, path, draw(shaped(str(path[-1])) if isinstance(path[-1], str) else extremes()))
         elif kind == "add" and isinstance(resource, dict):
-            names = sorted(READ_ELEMENTS.get(resource.get("resourceType", ""), frozenset()) - {"resourceType", "subject"})
+            read = READ_ELEMENTS.get(resource.get("resourceType", ""), frozenset())
+            names = sorted(read - {"resourceType", "subject"})
             if names:
                 element = draw(st.sampled_from(names))
                 resource[element] = draw(shaped(element))
