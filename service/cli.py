@@ -21,7 +21,7 @@ STATUS_LABEL = {"eligible": "ELIGIBLE", "possibly_eligible": "POSSIBLY ELIGIBLE"
 
 
 def _serve(_: argparse.Namespace) -> int:
-    import uvicorn
+    from service.server import serve
 
     settings = get_settings()
     try:
@@ -29,16 +29,7 @@ def _serve(_: argparse.Namespace) -> int:
     except CatalogError as error:
         print(error, file=sys.stderr)
         return 2
-    uvicorn.run(
-        "service.main:app",
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        access_log=False,  # the service logs each request itself, without patient data
-        server_header=False,
-    )
-    return 0
+    return 0 if serve(settings) else 3
 
 
 def _check(args: argparse.Namespace) -> int:
