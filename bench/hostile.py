@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -232,14 +234,39 @@ async def slow_heads(port: int, connections: int, time_cap: float, send_nothing:
     return result
 
 
-async def watched(port: int, pid: int, scenario: asyncio.Future[object] | object) -> tuple[object, Watch]:
-    """Run a scenario coroutine while watching the server; return its result and what was seen."""
-    done = asyncio.Event()
-    watcher = asyncio.ensure_future(watch(port, pid, done))
-    await asyncio.sleep(0.5)  # a baseline of probes before the scenario starts
+def _watch_process(port: int, pid: int, done: Any, results: Any) -> None:
+    """Child process body: watch until ``done`` is set, then send what was seen."""
+
+    async def run() -> Watch:
+        stop = asyncio.Event()
+
+        async def poll() -> None:
+            while not done.is_set():
+                await asyncio.sleep(0.05)
+            stop.set()
+
+        seen, _ = await asyncio.gather(watch(port, pid, stop), poll())
+        return seen
+
+    results.put(asyncio.run(run()))
+
+
+async def watched(port: int, pid: int, scenario: Any) -> tuple[object, Watch]:
+    """Run a scenario coroutine while another process watches the server; return its result and what was seen.
+
+    The probe runs in its own process so that the load this process generates (50 writers on
+    its event loop) does not delay the probe's own timing.
+    """
+    context = multiprocessing.get_context("spawn")
+    done, results = context.Event(), context.Queue()
+    watcher = context.Process(target=_watch_process, args=(port, pid, done, results))
+    watcher.start()
+    await asyncio.sleep(1.5)  # the child starts, and a baseline of probes runs before the scenario
     try:
-        outcome = await scenario  # type: ignore[misc]
+        outcome = await scenario
     finally:
         await asyncio.sleep(0.5)
         done.set()
-    return outcome, await watcher
+    seen: Watch = await asyncio.get_running_loop().run_in_executor(None, results.get, True, 60)
+    watcher.join(10)
+    return outcome, seen

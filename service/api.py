@@ -74,20 +74,20 @@ BUNDLE_BODY: dict[str, Any] = {
         "required": True,
         "description": "A FHIR R4 Bundle (any type) holding exactly one Patient.",
         "content": {
-            media: {"schema": {"$ref": "#/components/schemas/FhirBundle"}, "example": EXAMPLE_BUNDLE}
+            media: {"schema": {"$ref": "#/components/schemas/PatientBundle"}, "example": EXAMPLE_BUNDLE}
             for media in ACCEPTED_TYPES
         },
     }
 }
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     """Return the catalogue loaded at start-up."""
     catalog: Catalog = request.app.state.catalog
     return catalog
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
@@ -195,7 +195,7 @@ async def off_loop(request: Request, work: Callable[..., Result], *args: object)
 
 
 @router.get("/health", operation_id="health", response_model=Health, tags=["service"])
-def health(catalog: CatalogDep) -> Health:
+async def health(catalog: CatalogDep) -> Health:
     """Report that the service is up, with the catalogue version and number of trials."""
     return Health(status="ok", catalog_version=catalog.version, trials=len(catalog.trials))
 
@@ -207,7 +207,7 @@ def health(catalog: CatalogDep) -> Health:
     response_class=Response,
     responses={200: {"description": "The service is up (the headers of GET /health, no body)"}},
 )
-def health_head() -> Response:
+async def health_head() -> Response:
     """Answer 200 with no body when the service is up (a probe that only needs the status)."""
     return Response(media_type="application/json")
 

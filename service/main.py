@@ -38,6 +38,8 @@ from service.cds import router as cds_router
 from service.criteria import load_catalog
 from service.errors import ClientError, Issue, NotFound, Unauthorized
 from service.facts import printable
+from service.facts.model import ADMINISTRATIVE_GENDER
+from service.intake import BUNDLE_TYPES
 from service.pipeline import compile_catalog
 from service.settings import Settings, get_settings
 
@@ -300,6 +302,63 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "entry": {"type": "array", "items": {"type": "object"}},
         },
     }
+    # The request body: what the service accepts, as far as JSON Schema can say it. Exactly one
+    # entry holds a Patient whose read elements have their FHIR R4 types; other entries hold a
+    # resource of any other type (those the service reads are validated against FHIR R4 and may
+    # still get a 422 that no schema here describes; see the README's bad-input table).
+    fhir_id = {"type": "string", "pattern": r"^[A-Za-z0-9\-\.]{1,64}$"}
+    fhir_date = {
+        "anyOf": [
+            {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+            {"type": "string", "pattern": r"^[0-9]{3}[1-9](-(0[1-9]|1[0-2]))?$"},
+        ]
+    }
+    components["PatientBundle"] = {
+        "type": "object",
+        "description": "A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding exactly one Patient.",
+        "required": ["resourceType", "type", "entry"],
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["Bundle"]},
+            "type": {"type": "string", "enum": sorted(BUNDLE_TYPES)},
+            "entry": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "fullUrl": {"type": "string", "minLength": 1},
+                        "resource": {
+                            "type": "object",
+                            "required": ["resourceType"],
+                            "properties": {"resourceType": {"type": "string", "pattern": "^[A-Z][A-Za-z]{0,63}$"}},
+                        },
+                    },
+                },
+                "contains": {
+                    "type": "object",
+                    "required": ["resource"],
+                    "properties": {
+                        "resource": {
+                            "type": "object",
+                            "required": ["resourceType"],
+                            "properties": {
+                                "resourceType": {"type": "string", "enum": ["Patient"]},
+                                "id": fhir_id,
+                                "gender": {"type": "string", "enum": sorted(ADMINISTRATIVE_GENDER)},
+                                "birthDate": fhir_date,
+                                "deceasedBoolean": {"type": "boolean"},
+                                "deceasedDateTime": fhir_date,
+                            },
+                            # deceased[x] is a choice: one of its forms at most.
+                            "not": {"required": ["deceasedBoolean", "deceasedDateTime"]},
+                        }
+                    },
+                },
+                "minContains": 1,
+                "maxContains": 1,
+            },
+        },
+    }
     components["OperationOutcome"] = {
         "type": "object",
         "description": "A FHIR R4 OperationOutcome describing what is wrong and where.",
@@ -429,6 +488,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for operation in methods.values():
             for parameter in operation.get("parameters", []):
                 parameter["schema"] = _without_null(parameter["schema"])
+                if parameter["name"] == "trial":
+                    # The ids this service's catalogue holds: any other is a 400.
+                    parameter["schema"]["items"]["enum"] = sorted(app.state.catalog.trials)
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             success = responses.get("200", {}).get("content", {})
@@ -444,7 +506,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             has_body = "requestBody" in operation
             has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
             takes_bundle = any(
-                media.get("schema") == {"$ref": "#/components/schemas/FhirBundle"}
+                media.get("schema") == {"$ref": "#/components/schemas/PatientBundle"}
                 for media in operation.get("requestBody", {}).get("content", {}).values()
             )
             for code, (text, issues) in errors.items():

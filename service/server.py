@@ -45,6 +45,10 @@ from service.errors import Issue
 from service.settings import Settings, get_settings
 
 APP = "service.main:app"
+# CPython hands the GIL to a waiting thread after 5 ms by default. Matching runs in worker threads
+# (service.api.off_loop); the event loop thread waits that long for every handoff, so health checks
+# stalled for seconds behind five 9 MB bundles. At 0.5 ms they answered in under 0.3 s (README, load).
+GIL_SWITCH_INTERVAL = 0.0005
 # The blank line that ends a request head (h11 also accepts a bare LF before it).
 HEAD_END = re.compile(rb"\n\r?\n")
 
@@ -69,6 +73,8 @@ class GuardedH11Protocol(H11Protocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if sys.getswitchinterval() != GIL_SWITCH_INTERVAL:
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # here, so every worker process serving connections has it
         settings: Settings = self.config.trialmatch_settings  # type: ignore[attr-defined]
         self.head_limit = settings.header_bytes
         self.head_timeout = settings.header_timeout_seconds
