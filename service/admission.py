@@ -8,8 +8,9 @@ they arrive and is refused when the next chunk would overflow the budget. The re
 held until the answer is sent, because the parsed body and the work on it live that long.
 
 Refusals are ``503 Service Unavailable`` with ``Retry-After`` and an OperationOutcome (code
-``transient``): the client may retry. The refused body is read and dropped chunk by chunk (never
-held) before the answer, so a client still sending sees the 503 rather than a reset. Requests without a body (``GET
+``transient``): the client may retry. The refused body is not read: the server
+(service/server.py) answers at once and drops the rest of the body unparsed before it closes,
+so a client still sending reads the 503 rather than a reset. Requests without a body (``GET
 /health``) are never refused, so liveness probes keep answering under load.
 
 Every refusal goes through :meth:`Admission.refuse`, which counts it in
@@ -78,21 +79,6 @@ class Admission:
         self.bytes -= reserved
 
 
-async def drain(receive: Receive, limit: int) -> None:
-    """Read and drop the rest of a refused body (up to ``limit`` bytes), holding no more than one chunk.
-
-    A server that answers and closes while the client is still sending makes the client's kernel
-    see a reset, and the client never reads the 503; reading the body to its end first lets the
-    answer arrive (what nginx calls a lingering close). Past ``limit`` the connection is left to close.
-    """
-    read = 0
-    while read <= limit:
-        message = await receive()
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            return
-        read += len(message.get("body", b""))
-
-
 def declared_length(scope: Scope) -> int:
     """Return the request's Content-Length, or 0 when it has none or it is not a number."""
     for name, value in scope.get("headers", ()):
@@ -123,7 +109,6 @@ class AdmissionMiddleware:
         declared = declared if declared <= self.max_body_bytes else 0
         why = self.admission.enter(declared)
         if why is not None:
-            await drain(receive, self.max_body_bytes)
             await self.refusal(why)(scope, receive, send)
             return
         reserved = declared
@@ -154,7 +139,6 @@ class AdmissionMiddleware:
             await self.app(scope, counted_receive, watched_send)
         except Refused as refused:
             if not started:
-                await drain(receive, self.max_body_bytes)
                 await self.refusal(refused.reason)(scope, receive, send)
         finally:
             self.admission.leave(reserved)

@@ -306,6 +306,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     # entry holds a Patient whose read elements have their FHIR R4 types; other entries hold a
     # resource of any other type (those the service reads are validated against FHIR R4 and may
     # still get a 422 that no schema here describes; see the README's bad-input table).
+    genders = sorted(ADMINISTRATIVE_GENDER)
     fhir_id = {"type": "string", "pattern": r"^[A-Za-z0-9\-\.]{1,64}$"}
     fhir_date = {
         "anyOf": [
@@ -326,11 +327,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "properties": {
-                        "fullUrl": {"type": "string", "minLength": 1},
+                        "fullUrl": {"description": "Read when it is a non-empty string; otherwise ignored."},
                         "resource": {
-                            "type": "object",
+                            "type": ["object", "null"],
+                            "description": "Any FHIR R4 resource; an entry without one is passed over.",
                             "required": ["resourceType"],
-                            "properties": {"resourceType": {"type": "string", "pattern": "^[A-Z][A-Za-z]{0,63}$"}},
+                            "properties": {"resourceType": {"type": "string"}},
                         },
                     },
                 },
@@ -344,7 +346,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                             "properties": {
                                 "resourceType": {"type": "string", "enum": ["Patient"]},
                                 "id": fhir_id,
-                                "gender": {"type": "string", "enum": sorted(ADMINISTRATIVE_GENDER)},
+                                "gender": {
+                                    "type": "string",
+                                    "pattern": r"^[^\s]+( [^\s]+)*$",
+                                    "description": f"A FHIR code; read when one of {', '.join(genders)}.",
+                                },
                                 "birthDate": fhir_date,
                                 "deceasedBoolean": {"type": "boolean"},
                                 "deceasedDateTime": fhir_date,

@@ -68,6 +68,30 @@ def outcome_bytes(status: int, reason: str, issue: Issue) -> bytes:
     return head.encode("ascii") + body
 
 
+class LingeringTransport:
+    """A transport whose close waits for the client to stop sending, so the answer is read, not reset.
+
+    When the service answers before a request body has arrived whole (413, a 503 from admission
+    control), closing at once would make the client's kernel see a reset while it is still
+    sending, and the client would never read the answer. Instead the write side is shut (FIN),
+    the rest of the body is read and dropped without parsing, and the connection is closed when
+    the client closes it or after the keep-alive timeout, whichever comes first: nginx's
+    "lingering close".
+    """
+
+    def __init__(self, transport: asyncio.Transport, protocol: GuardedH11Protocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def close(self) -> None:
+        """Close now, or linger first when the client is still sending a body."""
+        if not self._protocol.linger():
+            self._transport.close()
+
+
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with a deadline for each request head and OperationOutcome error answers."""
 
@@ -81,6 +105,8 @@ class GuardedH11Protocol(H11Protocol):
         self.head_timer: asyncio.TimerHandle | None = None
         self.head_bytes = 0
         self.head_tail = b""
+        self.lingering = False
+        self.linger_timeout = settings.keep_alive_seconds
 
     def _arm_head_timer(self) -> None:
         if self.head_timer is not None:
@@ -96,8 +122,20 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock for the first request head."""
-        super().connection_made(transport)
+        super().connection_made(LingeringTransport(transport, self))  # type: ignore[arg-type]
+        self.raw_transport = transport
         self._arm_head_timer()
+
+    def linger(self) -> bool:
+        """Start a lingering close when a request body is still arriving; return whether one started."""
+        if self.lingering or self.conn.their_state is not h11.SEND_BODY:
+            return False
+        self.lingering = True
+        if self.raw_transport.can_write_eof():
+            self.raw_transport.write_eof()
+        self.raw_transport.resume_reading()
+        self.loop.call_later(self.linger_timeout, self.raw_transport.close)
+        return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Stop the head clock with the connection."""
@@ -106,6 +144,8 @@ class GuardedH11Protocol(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Count the bytes of a head still arriving and refuse it past the limit; once complete, its clock stops."""
+        if self.lingering:
+            return  # the rest of a body already answered: dropped unread
         if self.head_timer is not None and self.conn.their_state is h11.IDLE:
             # h11 bounds only a head it is still waiting for: one that arrives whole in a single read
             # would pass, so the head's bytes (up to the blank line h11 ends it at) are counted here.
