@@ -23,17 +23,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import yaml  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
+import yaml
+from fastapi.testclient import TestClient
 
-from bench.common import machine_header, table  # noqa: E402
-from service.criteria import catalog_reads, load_catalog  # noqa: E402
-from service.main import create_app  # noqa: E402
-from service.settings import Settings, default_criteria_dir  # noqa: E402
+from bench.common import machine_header, table
+from service.criteria import catalog_reads, load_catalog
+from service.main import create_app
+from service.settings import Settings, default_criteria_dir
 
 PATIENT = {"fullUrl": "urn:uuid:p", "resource": {"resourceType": "Patient", "id": "p", "gender": "male"}}
 SUBJECT = {"reference": "urn:uuid:p"}
 SNOMED = "http://snomed.info/sct"
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 LONG = "x" * 300
 
 
@@ -49,7 +50,7 @@ def condition(index: int, text: str) -> dict[str, Any]:
         "resource": {
             "resourceType": "Condition",
             "id": f"{'c' * 58}{index:06d}",
-            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+            "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
             "code": {"coding": [{"system": SNOMED, "code": "19943007"}], "text": text},
             "subject": SUBJECT,
             "onsetDateTime": "2020-01-01",
@@ -162,7 +163,7 @@ def main() -> int:
     headers = ["request", "route", "request bytes", "answer bytes", "added to the fixed part", "added / request"]
     print(table(headers, rows, "llrrrr"))
     print(
-        f"\nFixed part (a Bundle holding only a Patient): "
+        "\nFixed part (a Bundle holding only a Patient): "
         + ", ".join(f"{route} {size} bytes" for route, size in fixed.items())
         + f".\nWorst growth: {worst[0]:.2f} x the request ({worst[1]})."
     )
