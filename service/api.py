@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
@@ -34,6 +34,7 @@ from service.schemas import (
     trial_summary,
 )
 from service.settings import Settings
+from service.workers import WorkPool
 
 router = APIRouter()
 
@@ -171,26 +172,28 @@ def _json_error(error: orjson.JSONDecodeError) -> str:
     return f"{error.msg} at line {error.lineno} column {error.colno}"
 
 
-Result = TypeVar("Result")
+async def off_loop(request: Request, work: Callable[..., Response], body: bytearray, *args: object) -> Response:
+    """Run ``work(body, catalog, *args, stop)`` (parse, match, serialise) off the event loop.
 
-
-async def off_loop(request: Request, work: Callable[..., Result], *args: object) -> Result:
-    """Run CPU work (parse, match, serialise) in a worker thread, at most max_parallel_work at once.
-
-    The event loop stays free for health checks and time limits. ``work`` gets the request's
-    cancellation token last; when the request's time limit passes, the thread is abandoned and
-    the token set, so the work stops at its next entry or trial.
+    In the app's worker processes (service.workers) when it has them, else in worker threads, at
+    most max_parallel_work at once. ``stop`` is the request's cancellation token: when the
+    request's time limit passes, the work is abandoned and the token set, so it stops at its next
+    entry or trial.
     """
+    token: threading.Event | None = getattr(request.state, "stop", None)
+    pool: WorkPool | None = request.app.state.work_pool
+    if pool is not None:
+        return await pool.run(work, body, args, token)
     settings: Settings = request.app.state.settings
     limiters: dict[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = request.app.state.work_limiters
     loop = asyncio.get_running_loop()
     if loop not in limiters:
         limiters.clear()  # one loop serves the app; a test client may start another
         limiters[loop] = anyio.CapacityLimiter(settings.max_parallel_work)
-    token: threading.Event | None = getattr(request.state, "stop", None)
     stop: Stop = token.is_set if token is not None else never
+    catalog: Catalog = request.app.state.catalog
     return await anyio.to_thread.run_sync(
-        functools.partial(work, *args, stop), limiter=limiters[loop], abandon_on_cancel=True
+        functools.partial(work, body, catalog, *args, stop), limiter=limiters[loop], abandon_on_cancel=True
     )
 
 
@@ -258,7 +261,7 @@ async def post_facts(request: Request, catalog: CatalogDep, settings: SettingsDe
     """Show what the service read from a Bundle: labs in canonical units, records, scores, warnings."""
     day = parse_as_of(as_of)
     body = await receive_body(request, settings)
-    return await off_loop(request, _facts_answer, body, catalog, day, settings.max_entries)
+    return await off_loop(request, _facts_answer, body, day, settings.max_entries)
 
 
 def _fhir_searchset_200(description: str) -> dict[int | str, dict[str, Any]]:
@@ -298,7 +301,7 @@ async def _match_response(
         shown = ", ".join(printable(u) for u in unknown[:5]) + more
         raise BadParameter(f"unknown trial id(s): {shown}", "trial")
     body = await receive_body(request, settings)
-    return await off_loop(request, _match_answer, body, catalog, day, chosen, settings.max_entries, fhir)
+    return await off_loop(request, _match_answer, body, day, chosen, settings.max_entries, fhir)
 
 
 @router.post(

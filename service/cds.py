@@ -565,7 +565,7 @@ async def call_service(
         raise NotFound(f"no CDS service '{printable(service_id)}'; see GET /cds-services")
     day: dt.date = parse_as_of(as_of)
     body = await receive_body(request, settings)
-    return await off_loop(request, _cards_answer, body, catalog, day, settings.max_entries)
+    return await off_loop(request, _cards_answer, body, day, settings.max_entries)
 
 
 def _cards_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: int, stop: Stop) -> Response:

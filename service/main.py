@@ -17,7 +17,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -42,6 +43,7 @@ from service.facts.model import ADMINISTRATIVE_GENDER
 from service.intake import BUNDLE_TYPES
 from service.pipeline import compile_catalog
 from service.settings import Settings, get_settings
+from service.workers import WorkPool
 
 logger = logging.getLogger("trialmatch")
 access_logger = logging.getLogger("trialmatch.access")
@@ -554,7 +556,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # again (measured: a 12 MB parse 199 ms -> 104 ms).
     gc.collect()
     gc.freeze()
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool: WorkPool | None = app.state.work_pool
+        if pool is not None:
+            # The server accepts connections once every worker has loaded the catalogue.
+            await asyncio.gather(*(asyncio.wrap_future(ready) for ready in pool.start()))
+        try:
+            yield
+        finally:
+            if pool is not None:
+                pool.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         # No redirects built from the request's Host header: /match/ is a 404, not a 307 elsewhere.
         redirect_slashes=False,
         title="trialmatch",
@@ -565,6 +580,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = catalog
     app.state.settings = settings
     app.state.work_limiters = {}
+    app.state.work_pool = (
+        WorkPool(settings.work_processes, settings.criteria_dir, settings.copies_per_iu)
+        if settings.work_processes
+        else None
+    )
     app.include_router(router)
     app.include_router(cds_router)
 

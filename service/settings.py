@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     max_inflight_requests: int = Field(default=64, ge=1)
     max_inflight_body_bytes: int = Field(default=48 * 1024 * 1024, ge=1024)
+    work_processes: int = Field(default=2, ge=0, le=64)
     max_parallel_work: int = Field(default=2, ge=1, le=64)
     retry_after_seconds: int = Field(default=2, ge=1)
     header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)

@@ -40,6 +40,7 @@ def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         TRIALMATCH_HOST="127.0.0.1",
         TRIALMATCH_HEADER_TIMEOUT_SECONDS="1",
         TRIALMATCH_MAX_BODY_BYTES="65536",
+        TRIALMATCH_WORK_PROCESSES="2",
         TRIALMATCH_CRITERIA_DIR=str(default_criteria_dir()),
     )
     log = tmp_path_factory.mktemp("server") / "server.log"
