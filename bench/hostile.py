@@ -1,7 +1,8 @@
 """Hostile load scenarios for bench/load.py: concurrent large bodies and header floods, on loopback.
 
 Every scenario runs against a server this process started on 127.0.0.1, is bounded in count and
-time, and measures while it runs: the server's peak resident memory (VmRSS sampled every 50 ms),
+time, and measures while it runs: the peak resident memory of the server and its worker processes
+together (the sum of their VmRSS, what a container is charged; sampled every 50 ms),
 ``GET /health`` latency from a probe that opens a new connection every 100 ms (as a Kubernetes
 liveness probe does, 5 s timeout), and every answer's status, with 503s split by cause (admission
 control ``transient``, time limit ``timeout``) from the OperationOutcome.
@@ -15,6 +16,7 @@ import multiprocessing
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -60,14 +62,29 @@ async def _probe_once(port: int) -> float | None:
     return time.perf_counter() - started if status == 200 else None
 
 
+def tree_rss_kib(pid: int) -> int:
+    """Return the resident memory of a process and all its descendants (what a container is charged), KiB."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        with contextlib.suppress(OSError, KeyError):
+            total += proc_status_kib(current, "VmRSS")
+        todo.extend(children.get(current, ()))
+    return total
+
+
 async def watch(port: int, pid: int, done: asyncio.Event) -> Watch:
-    """Probe /health and sample the server's memory until ``done`` is set."""
-    seen = Watch(peak_rss_kib=proc_status_kib(pid, "VmRSS"))
+    """Probe /health and sample the memory of the server and its worker processes until ``done`` is set."""
+    seen = Watch(peak_rss_kib=tree_rss_kib(pid))
 
     async def sample_memory() -> None:
         while not done.is_set():
-            with contextlib.suppress(OSError, KeyError):
-                seen.peak_rss_kib = max(seen.peak_rss_kib, proc_status_kib(pid, "VmRSS"))
+            seen.peak_rss_kib = max(seen.peak_rss_kib, tree_rss_kib(pid))
             await asyncio.sleep(RSS_INTERVAL)
 
     async def probe() -> None:

@@ -67,7 +67,16 @@ from bench.common import (
     table,
     typical_body,
 )
-from bench.hostile import BodiesResult, FloodResult, Watch, header_flood, large_bodies, slow_heads, watched
+from bench.hostile import (
+    BodiesResult,
+    FloodResult,
+    Watch,
+    header_flood,
+    large_bodies,
+    slow_heads,
+    tree_rss_kib,
+    watched,
+)
 
 TYPICAL_SHARE = 0.7
 WARM_UP_SHARE = 0.2
@@ -205,7 +214,7 @@ def hostile(launcher: str) -> tuple[list[tuple[str, bool, str]], int]:
     verdicts: list[tuple[str, bool, str]] = []
     other_5xx = 0
     with serving("service.main:app", launcher=launcher) as server:
-        idle = server.rss_kib()
+        idle = tree_rss_kib(server.pid)
 
         def run(name: str, scenario: object) -> tuple[object, Watch]:
             outcome, seen = asyncio.run(watched(server.port, server.pid, scenario))
@@ -277,7 +286,8 @@ def hostile(launcher: str) -> tuple[list[tuple[str, bool, str]], int]:
     what = "`python -m service.server` (what `trialmatch serve` runs)" if launcher == "service" else ""
     what = what or f"plain `uvicorn --http {launcher}`"
     print(
-        f"Server: {what}, one worker, loopback; RSS {idle / 1024:.0f} MiB idle. /health probed every 100 ms on a "
+        f"Server: {what}, one worker, loopback; RSS {idle / 1024:.0f} MiB idle (server and worker processes). "
+        "/health probed every 100 ms on a "
         "new connection (5 s timeout; a failed probe counts 5000 ms).\n"
     )
     headers = ["scenario", "answers", "503 retried", "peak RSS MiB", "/health p50 ms", "/health max ms"]

@@ -263,6 +263,9 @@ class OutcomeCORSMiddleware(CORSMiddleware):
         # Starlette's text names what was refused (origin, method, headers), never the values sent.
         reason = bytes(response.body).decode("utf-8", "replace")
         kept = {k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")}
+        # Answered before GuardMiddleware (so that its 401s carry CORS headers): its headers are added here.
+        kept.update({name.decode(): value.decode() for name, value in SECURITY_HEADERS})
+        kept["x-request-id"] = uuid.uuid4().hex
         return outcome_response(response.status_code, [Issue("forbidden", reason)], kept)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -154,3 +155,47 @@ def test_timed_out_work_stops_within_a_second(monkeypatch: pytest.MonkeyPatch) -
     assert ended and ended[0][1] == "cancelled", ended
     assert ended[0][0] - answered < 1.0
     assert threading.active_count() < 100
+
+
+def test_client_that_disconnects_is_logged_as_such(caplog: pytest.LogCaptureFixture) -> None:
+    """A client gone before its body arrived is logged at INFO and access-logged as 499, never as an ERROR or 500."""
+    app = _app()
+    messages = iter(
+        [
+            {"type": "http.request", "body": b'{"resourceType": ', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return next(messages)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/match",
+        "raw_path": b"/match",
+        "query_string": b"asOf=2026-11-22",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/fhir+json"), (b"host", b"test")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    service_logger = logging.getLogger("trialmatch")  # it does not propagate: caplog listens on it directly
+    service_logger.addHandler(caplog.handler)
+    try:
+        asyncio.run(app(scope, receive, send))
+    finally:
+        service_logger.removeHandler(caplog.handler)
+    assert not sent, "nothing is sent to a client that is gone"
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    access = [r for r in caplog.records if r.name == "trialmatch.access"]
+    assert access and access[-1].status == 499  # type: ignore[attr-defined]
+    assert any("client disconnected" in r.getMessage() for r in caplog.records)
