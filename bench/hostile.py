@@ -251,11 +251,13 @@ async def slow_heads(port: int, connections: int, time_cap: float, send_nothing:
     return result
 
 
-def _watch_process(port: int, pid: int, done: Any, results: Any) -> None:
-    """Child process body: watch until ``done`` is set, then send what was seen."""
+def _watch_process(port: int, pid: int, ready: Any, done: Any, results: Any) -> None:
+    """Child process body: say when the first probe is answered, watch until ``done`` is set, send what was seen."""
 
     async def run() -> Watch:
         stop = asyncio.Event()
+        first = await _probe_once(port)
+        ready.set()
 
         async def poll() -> None:
             while not done.is_set():
@@ -263,27 +265,37 @@ def _watch_process(port: int, pid: int, done: Any, results: Any) -> None:
             stop.set()
 
         seen, _ = await asyncio.gather(watch(port, pid, stop), poll())
+        if first is not None:
+            seen.health.insert(0, first)
         return seen
 
     results.put(asyncio.run(run()))
+
+
+MIN_WATCH_SECONDS = 3.0
 
 
 async def watched(port: int, pid: int, scenario: Any) -> tuple[object, Watch]:
     """Run a scenario coroutine while another process watches the server; return its result and what was seen.
 
     The probe runs in its own process so that the load this process generates (50 writers on
-    its event loop) does not delay the probe's own timing.
+    its event loop) does not delay the probe's own timing. The scenario starts once the probe
+    has been answered, and the watch lasts at least MIN_WATCH_SECONDS.
     """
     context = multiprocessing.get_context("spawn")
-    done, results = context.Event(), context.Queue()
-    watcher = context.Process(target=_watch_process, args=(port, pid, done, results))
+    ready, done, results = context.Event(), context.Event(), context.Queue()
+    watcher = context.Process(target=_watch_process, args=(port, pid, ready, done, results))
     watcher.start()
-    await asyncio.sleep(1.5)  # the child starts, and a baseline of probes runs before the scenario
+    loop = asyncio.get_running_loop()
+    if not await loop.run_in_executor(None, ready.wait, 120):
+        raise RuntimeError("the health probe did not start")
+    await asyncio.sleep(0.5)  # a baseline of probes before the scenario
+    started = time.perf_counter()
     try:
         outcome = await scenario
     finally:
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(max(0.5, MIN_WATCH_SECONDS - (time.perf_counter() - started)))
         done.set()
-    seen: Watch = await asyncio.get_running_loop().run_in_executor(None, results.get, True, 60)
+    seen: Watch = await loop.run_in_executor(None, results.get, True, 60)
     watcher.join(10)
     return outcome, seen

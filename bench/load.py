@@ -206,6 +206,24 @@ def in_window_labs(target_bytes: int) -> bytes:
     return ('{"resourceType": "Bundle", "type": "collection", "entry": [' + ", ".join(entries) + "]}").encode()
 
 
+def watch_verdicts(name: str, seen: Watch) -> list[tuple[str, bool, str]]:
+    """Return the memory and health verdicts of one scenario."""
+    healthy = bool(seen.health) and max(seen.health) < HEALTH_LIMIT_SECONDS and not seen.health_failures
+    slowest = max(seen.health, default=0) * 1000
+    return [
+        (
+            f"{name}: peak RSS under {CONTAINER_LIMIT_MIB} MiB",
+            seen.peak_rss_kib / 1024 < CONTAINER_LIMIT_MIB,
+            f"{seen.peak_rss_kib / 1024:.0f} MiB",
+        ),
+        (
+            f"{name}: /health within {HEALTH_LIMIT_SECONDS:.0f} s",
+            healthy,
+            f"max {slowest:.0f} ms over {len(seen.health)} probes, {seen.health_failures} failed",
+        ),
+    ]
+
+
 def hostile(launcher: str) -> tuple[list[tuple[str, bool, str]], int]:
     """Run the hostile scenarios against one server; print their table; return verdicts and other-5xx count."""
     synthea = bundle_bytes(merged_entries(9 * 1024 * 1024)[0])
@@ -234,20 +252,7 @@ def hostile(launcher: str) -> tuple[list[tuple[str, bool, str]], int]:
             )
             other_5xx += fives
             rows.append([name, answers, bodies.refusals, *seen.row(), f"{bodies.elapsed:.0f}"])
-            verdicts.append(
-                (
-                    f"{name}: peak RSS under {CONTAINER_LIMIT_MIB} MiB",
-                    seen.peak_rss_kib / 1024 < CONTAINER_LIMIT_MIB,
-                    f"{seen.peak_rss_kib / 1024:.0f} MiB",
-                )
-            )
-            verdicts.append(
-                (
-                    f"{name}: /health within {HEALTH_LIMIT_SECONDS:.0f} s",
-                    max(seen.health) < HEALTH_LIMIT_SECONDS and not seen.health_failures,
-                    f"max {max(seen.health) * 1000:.0f} ms, {seen.health_failures} failed",
-                )
-            )
+            verdicts += watch_verdicts(name, seen)
         for name, scenario in (
             ("4 connections, one 100 MB header each", header_flood(server.port, 4, 100, 60.0)),
             ("100 connections sending a head one line a second", slow_heads(server.port, 100, 30.0, False)),
@@ -256,31 +261,18 @@ def hostile(launcher: str) -> tuple[list[tuple[str, bool, str]], int]:
             flood, seen = run(name, scenario)
             assert isinstance(flood, FloodResult)
             answers = ", ".join(f"{count} x {ending}" for ending, count in sorted(flood.endings.items()))
-            sent = max(flood.sent) / 1e6
-            ends = f"{min(flood.seconds):.1f}-{max(flood.seconds):.1f}"
+            sent = max(flood.sent, default=0) / 1e6
+            ends = f"{min(flood.seconds, default=0):.1f}-{max(flood.seconds, default=0):.1f}"
             rows.append(
                 [
                     name,
                     f"{answers} (at most {sent:.2f} MB sent; ended after {ends} s)",
                     "-",
                     *seen.row(),
-                    f"{max(flood.seconds):.0f}",
+                    f"{max(flood.seconds, default=0):.0f}",
                 ]
             )
-            verdicts.append(
-                (
-                    f"{name}: /health within {HEALTH_LIMIT_SECONDS:.0f} s",
-                    max(seen.health) < HEALTH_LIMIT_SECONDS and not seen.health_failures,
-                    f"max {max(seen.health) * 1000:.0f} ms, {seen.health_failures} failed",
-                )
-            )
-            verdicts.append(
-                (
-                    f"{name}: peak RSS under {CONTAINER_LIMIT_MIB} MiB",
-                    seen.peak_rss_kib / 1024 < CONTAINER_LIMIT_MIB,
-                    f"{seen.peak_rss_kib / 1024:.0f} MiB",
-                )
-            )
+            verdicts += watch_verdicts(name, seen)
         log_errors = [line for line in server.log_path.read_text(errors="replace").splitlines() if " ERROR " in line]
     print(f"\n## Hostile scenarios ({launcher})\n")
     what = "`python -m service.server` (what `trialmatch serve` runs)" if launcher == "service" else ""
