@@ -175,6 +175,12 @@ class FloodResult:
     sent: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
 
+    def record(self, ending: str, sent: int, started: float) -> None:
+        """Record how one connection ended, what it sent, and how long it lasted since ``started``."""
+        self.endings[ending] += 1
+        self.sent.append(sent)
+        self.seconds.append(time.perf_counter() - started)
+
 
 async def _read_status(reader: asyncio.StreamReader, timeout: float) -> str:
     try:
@@ -210,9 +216,7 @@ async def header_flood(port: int, connections: int, megabytes: int, time_cap: fl
             ending = ending if ending != "no answer" else "reset while sending"
         finally:
             writer.close()
-        result.endings[ending] += 1
-        result.sent.append(sent)
-        result.seconds.append(time.perf_counter() - started)
+        result.record(ending, sent, started)
 
     await asyncio.gather(*(flood() for _ in range(connections)))
     return result
@@ -243,9 +247,7 @@ async def slow_heads(port: int, connections: int, time_cap: float, send_nothing:
             ending = "closed"
         finally:
             writer.close()
-        result.endings[ending] += 1
-        result.sent.append(sent)
-        result.seconds.append(time.perf_counter() - started)
+        result.record(ending, sent, started)
 
     await asyncio.gather(*(slow() for _ in range(connections)))
     return result
