@@ -109,7 +109,11 @@ def read_facts(
     """Read a parsed Bundle into the patient's facts and scores on the as-of date."""
     compiled = compile_catalog(catalog)
     intake = read_bundle(document, compiled.read_filter, max_entries, as_of, stop)
+    if stop():
+        raise Cancelled
     facts = compiled.builder.build(intake)
+    if stop():
+        raise Cancelled
     if facts.birth is not None and facts.birth.start > as_of:
         facts.warnings.append("Patient.birthDate is after the as-of date; age unknown")
     facts.scores = compute_scores(facts, as_of, compiled.score_matchers, compiled.lookback, catalog.meta.meld3_cap)

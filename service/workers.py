@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from service.errors import Cancelled, ClientError, Issue
 from service.pipeline import compile_catalog
 
 RECYCLE_AFTER = 200
+WORK_MODULES = ("service.api", "service.cds")  # where the work functions (parse, match, answer) live
 SLOTS = 256  # cancellation bytes: more than requests can be in flight (admission bounds them)
 
 Work = Callable[..., Response]
@@ -46,6 +48,8 @@ _flags: Any = None
 def _start_worker(criteria_dir: Path, copies_per_iu: float | None, flags: Any) -> None:
     """Worker start-up: load and compile the catalogue once, as the app does."""
     global _catalog, _flags
+    for module in WORK_MODULES:
+        importlib.import_module(module)  # imported now, not by the first request that unpickles its work
     _catalog = load_catalog(criteria_dir, copies_per_iu)
     compile_catalog(_catalog)
     _flags = flags

@@ -41,6 +41,7 @@ from tests.properties.strategies import analyte, analyte_names, bundles, catalog
 BASELINE = Path(__file__).resolve().parents[1] / "cases" / "bundles" / "hbv_decompensated_baseline.json"
 EXAMPLES = int(os.environ.get("TRIALMATCH_FUZZ_EXAMPLES", "400"))
 SEED = int(os.environ.get("TRIALMATCH_FUZZ_SEED", "20261122"))
+PROGRESS = os.environ.get("TRIALMATCH_FUZZ_PROGRESS", "")
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
 MAX_MESSAGE_CHARS = 300
@@ -312,6 +313,9 @@ def _one_printable_line(text: str, what: str) -> None:
 @given(document=mutated_bundles(), as_of=AS_OF_DATES)
 def test_match_raises_only_client_errors(document: dict[str, Any], as_of: dt.date) -> None:
     """match() on a mutated Bundle returns a report or raises a client error, with short printable messages."""
+    if PROGRESS:
+        with Path(PROGRESS).open("a", encoding="utf-8") as tally:
+            tally.write(".")  # one character per case, so a long run that is stopped still says how far it got
     try:
         report = match(document, catalog(), as_of)
     except ClientError as error:
