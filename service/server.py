@@ -49,6 +49,9 @@ APP = "service.main:app"
 # (service.api.off_loop); the event loop thread waits that long for every handoff, so health checks
 # stalled for seconds behind five 9 MB bundles. At 0.5 ms they answered in under 0.3 s (README, load).
 GIL_SWITCH_INTERVAL = 0.0005
+# A lingering close (LingeringTransport) ends when the client has been silent for the keep-alive
+# timeout, and in any case after this long (nginx's lingering_time default).
+LINGER_MAX_SECONDS = 30.0
 # The blank line that ends a request head (h11 also accepts a bare LF before it).
 HEAD_END = re.compile(rb"\n\r?\n")
 
@@ -75,8 +78,8 @@ class LingeringTransport:
     control), closing at once would make the client's kernel see a reset while it is still
     sending, and the client would never read the answer. Instead the write side is shut (FIN),
     the rest of the body is read and dropped without parsing, and the connection is closed when
-    the client closes it or after the keep-alive timeout, whichever comes first: nginx's
-    "lingering close".
+    the client closes it, has sent nothing for the keep-alive timeout, or LINGER_MAX_SECONDS have
+    passed: nginx's "lingering close".
     """
 
     def __init__(self, transport: asyncio.Transport, protocol: GuardedH11Protocol) -> None:
@@ -107,6 +110,8 @@ class GuardedH11Protocol(H11Protocol):
         self.head_tail = b""
         self.lingering = False
         self.linger_timeout = settings.keep_alive_seconds
+        self.linger_deadline = 0.0
+        self.linger_timer: asyncio.TimerHandle | None = None
 
     def _arm_head_timer(self) -> None:
         if self.head_timer is not None:
@@ -134,17 +139,28 @@ class GuardedH11Protocol(H11Protocol):
         if self.raw_transport.can_write_eof():
             self.raw_transport.write_eof()
         self.raw_transport.resume_reading()
-        self.loop.call_later(self.linger_timeout, self.raw_transport.close)
+        self.linger_deadline = self.loop.time() + LINGER_MAX_SECONDS
+        self._linger_until_idle()
         return True
 
+    def _linger_until_idle(self) -> None:
+        # Closed once the client has sent nothing for linger_timeout seconds, or at the deadline.
+        if self.linger_timer is not None:
+            self.linger_timer.cancel()
+        when = min(self.loop.time() + self.linger_timeout, self.linger_deadline)
+        self.linger_timer = self.loop.call_at(when, self.raw_transport.close)
+
     def connection_lost(self, exc: Exception | None) -> None:
-        """Stop the head clock with the connection."""
+        """Stop the head and linger clocks with the connection."""
         self._disarm_head_timer()
+        if self.linger_timer is not None:
+            self.linger_timer.cancel()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         """Count the bytes of a head still arriving and refuse it past the limit; once complete, its clock stops."""
         if self.lingering:
+            self._linger_until_idle()
             return  # the rest of a body already answered: dropped unread
         if self.head_timer is not None and self.conn.their_state is h11.IDLE:
             # h11 bounds only a head it is still waiting for: one that arrives whole in a single read
@@ -159,6 +175,11 @@ class GuardedH11Protocol(H11Protocol):
         super().data_received(data)
         if self.head_timer is not None and self.conn.their_state is not h11.IDLE:
             self._disarm_head_timer()
+
+    def timeout_keep_alive_handler(self) -> None:
+        """Close an idle kept-alive connection, unless a lingering close already times it."""
+        if not self.lingering:
+            super().timeout_keep_alive_handler()
 
     def on_response_complete(self) -> None:
         """After an answer, the next head (or the keep-alive timeout) is awaited within the head deadline."""

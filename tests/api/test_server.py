@@ -47,14 +47,18 @@ def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     with log.open("wb") as sink:
         server = subprocess.Popen([sys.executable, "-m", "service.server"], cwd=REPO, env=env, stdout=sink, stderr=sink)
     try:
-        for _ in range(300):
+        # The server listens once its worker processes have loaded the catalogue (slow on a busy machine).
+        deadline = time.monotonic() + 180
+        while True:
             if server.poll() is not None:
                 pytest.fail(f"server exited {server.returncode}: {log.read_text()}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{chosen}/health", timeout=1):
                     break
             except OSError:
-                time.sleep(0.1)
+                if time.monotonic() > deadline:
+                    pytest.fail(f"server did not answer /health within 180 s: {log.read_text()}")
+                time.sleep(0.2)
         yield chosen
     finally:
         server.terminate()
