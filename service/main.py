@@ -269,6 +269,10 @@ class OutcomeCORSMiddleware(CORSMiddleware):
         return outcome_response(response.status_code, [Issue("forbidden", reason)], kept)
 
 
+# FHIR's code pattern [^\s]+(\s[^\s]+)* with \s spelt out as the validator reads it (Unicode
+# White_Space), so a schema-driven generator and the service agree on every character.
+_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+FHIR_CODE = rf"^[^{_SPACE}]+([{_SPACE}][^{_SPACE}]+)*$"
 RETRY_AFTER_HEADER = {
     "description": "Seconds to wait before retrying (RFC 9110 section 10.2.3)",
     "required": True,
@@ -353,7 +357,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                                 "id": fhir_id,
                                 "gender": {
                                     "type": "string",
-                                    "pattern": r"^[^\s]+( [^\s]+)*$",
+                                    "pattern": FHIR_CODE,
                                     "description": f"A FHIR code; read when one of {', '.join(genders)}.",
                                 },
                                 "birthDate": fhir_date,

@@ -181,7 +181,7 @@ def test_request_example_is_accepted(app: FastAPI, operation_id: str) -> None:
     path = {op["operationId"]: p for _, p, op in operations(committed())}[operation_id]
     client = TestClient(app)
     for media, body in operation["requestBody"]["content"].items():
-        assert body["schema"] == {"$ref": "#/components/schemas/FhirBundle"}
+        assert body["schema"] == {"$ref": "#/components/schemas/PatientBundle"}
         response = client.post(
             path, params={"asOf": "2026-11-22"}, content=json.dumps(body["example"]), headers={"content-type": media}
         )
