@@ -81,6 +81,15 @@ def exchange(port: int, data: bytes, wait: float = 5.0) -> tuple[bytes, float]:
     return received, time.perf_counter() - started
 
 
+def post(body: bytes, extra_headers: bytes = b"") -> bytes:
+    """A whole POST /match request (head and body) of a FHIR JSON body."""
+    head = (
+        f"POST /match?asOf=2026-11-22 HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+    ).encode()
+    return head + extra_headers + b"\r\n" + body
+
+
 def outcome(answer: bytes) -> dict[str, object]:
     """The OperationOutcome in an HTTP answer, checked for its content type."""
     head, _, body = answer.partition(b"\r\n\r\n")
@@ -127,12 +136,7 @@ def test_slow_head_gets_408_and_idle_connection_is_closed(port: int) -> None:
 @pytest.mark.slow
 def test_body_answered_early_is_read_by_the_client(port: int) -> None:
     """A 1 MB body over the 64 KiB limit, sent whole, gets its 413 instead of a connection reset."""
-    body = b"{" + b" " * 1_000_000 + b"}"
-    head = (
-        f"POST /match?asOf=2026-11-22 HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode()
-    answer, _ = exchange(port, head + body)
+    answer, _ = exchange(port, post(b"{" + b" " * 1_000_000 + b"}"))
     assert answer.startswith(b"HTTP/1.1 413 ")
     outcome(answer)
 
@@ -141,11 +145,7 @@ def test_body_answered_early_is_read_by_the_client(port: int) -> None:
 def test_a_body_and_its_head_in_one_write_are_not_taken_for_a_large_head(port: int) -> None:
     """A POST whose 60 KB body arrives in the same read as its head is answered normally (422, not 431)."""
     body = b'{"resourceType": "Bundle", "type": "collection", "entry": [], "x": "' + b"a" * 60_000 + b'"}'
-    head = (
-        f"POST /match?asOf=2026-11-22 HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    answer, _ = exchange(port, head + body)
+    answer, _ = exchange(port, post(body, b"Connection: close\r\n"))
     assert answer.startswith(b"HTTP/1.1 422 ")
 
 
