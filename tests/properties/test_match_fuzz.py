@@ -39,7 +39,7 @@ from service.pipeline import match
 from tests.properties.strategies import analyte, analyte_names, bundles, catalog
 
 BASELINE = Path(__file__).resolve().parents[1] / "cases" / "bundles" / "hbv_decompensated_baseline.json"
-EXAMPLES = int(os.environ.get("TRIALMATCH_FUZZ_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("TRIALMATCH_FUZZ_EXAMPLES", "1500"))
 SEED = int(os.environ.get("TRIALMATCH_FUZZ_SEED", "20261122"))
 PROGRESS = os.environ.get("TRIALMATCH_FUZZ_PROGRESS", "")
 UCUM = "http://unitsofmeasure.org"
