@@ -445,33 +445,29 @@ class Server:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_server(app: str, timeout: float = 60.0) -> Server:
-    """Start ``uvicorn <app>`` (one worker, loopback) as the service is served, and wait for /health.
+def start_server(
+    app: str, timeout: float = 60.0, launcher: str = "uvicorn", env_extra: dict[str, str] | None = None
+) -> Server:
+    """Start ``app`` (one worker, loopback) and wait for /health.
 
-    The flags mirror ``trialmatch serve``: no uvicorn access log (the service logs each
-    request itself, at its default level), no server header.
+    ``launcher`` "service" runs ``python -m service.server app``, the function ``trialmatch serve``
+    calls (h11, bounded heads and timeouts); "uvicorn" runs plain ``uvicorn app`` with flags that
+    mirror it (no access log, no server header); "httptools" and "h11" run plain uvicorn with that
+    HTTP implementation and no other limits, to compare. ``env_extra`` adds TRIALMATCH_* settings.
     """
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="trialmatch-bench-", suffix=".log")[1])
     env = dict(os.environ, TRIALMATCH_CRITERIA_DIR=str(CRITERIA), PYTHONPATH=os.pathsep.join([str(CODE), str(REPO)]))
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--app-dir",
-        str(CODE),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--no-access-log",
-        "--no-server-header",
-        "--log-level",
-        "warning",
-    ]
+    env.update(TRIALMATCH_HOST="127.0.0.1", TRIALMATCH_PORT=str(port), TRIALMATCH_LOG_LEVEL="warning")
+    env.update(env_extra or {})
+    if launcher == "service":
+        command = [sys.executable, "-m", "service.server", app]
+    else:
+        command = [sys.executable, "-m", "uvicorn", app, "--app-dir", str(CODE), "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--workers", "1", "--no-access-log", "--no-server-header"]
+        command += ["--log-level", "warning"]
+        if launcher in ("httptools", "h11"):
+            command += ["--http", launcher]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, cwd=CODE, env=env, stdout=sink, stderr=subprocess.STDOUT)
     server = Server(process, port, log)
@@ -502,9 +498,9 @@ def stop_server(server: Server) -> None:
 
 
 @contextmanager
-def serving(app: str) -> Iterator[Server]:
+def serving(app: str, launcher: str = "uvicorn", env_extra: dict[str, str] | None = None) -> Iterator[Server]:
     """Run a server for the duration of a ``with`` block."""
-    server = start_server(app)
+    server = start_server(app, launcher=launcher, env_extra=env_extra)
     try:
         yield server
     finally:

@@ -1,10 +1,12 @@
-"""Load and soak test: the service under uvicorn, realistic bundles, several concurrency levels.
+"""Load and soak test: the service under uvicorn, realistic bundles, several concurrency levels; hostile scenarios.
 
     .venv/bin/python bench/load.py                    # levels 1, 8, 32, then a 180 s soak at 8
     .venv/bin/python bench/load.py --soak-seconds 30  # a short check
+    .venv/bin/python bench/load.py --scenario hostile # large bodies and header floods (about 4 min)
+    .venv/bin/python bench/load.py --scenario hostile --server httptools  # the same against plain uvicorn
 
-Serves ``service.main:app`` (the product, no benchmark routes) with one uvicorn worker on a
-loopback port, as ``trialmatch serve`` does. Every request is one of the realistic bundles,
+Serves ``service.main:app`` (the product, no benchmark routes) with one worker on a loopback
+port through ``service.server.serve``, as ``trialmatch serve`` does. Every request is one of the realistic bundles,
 chosen by a seeded generator: the typical hepatology bundle 70 % of the time, otherwise one of
 the corpus's Synthea patient bundles (0.2 to 3.9 MB) as shipped. Checks, printed as PASS/FAIL:
 
@@ -15,6 +17,13 @@ the corpus's Synthea patient bundles (0.2 to 3.9 MB) as shipped. Checks, printed
   every few seconds during the soak; the first 20 % of the soak is warm-up and left out, the
   rest is cut into thirds, and the median of the last third may exceed the median of the
   first third by at most max(8 MiB, 5 %). The least-squares slope is printed beside it.
+
+The hostile scenarios (bench/hostile.py) measure peak RSS, /health latency and every status
+while 50 clients POST a 9 MB bundle at once (a merged Synthea record, retried after a 503 from
+admission control; then a worst case, 9 MB of lab values inside their look-back, not retried),
+while 4 connections each send a 100 MB header, while 100 connections send a head one line a
+second, and while 100 connections send nothing. Checks: no 5xx other than the documented 503s
+(admission, time limit), every failed probe counted, peak RSS under 768 MiB.
 
 Exit status 0 when every check passes, 1 otherwise.
 """
@@ -38,12 +47,14 @@ from bench.common import (
     Call,
     LoadResult,
     Server,
+    bundle_bytes,
     changed_during_run,
     drive,
     linear_fit,
     load_body,
     machine_header,
     median,
+    merged_entries,
     ms,
     percentile,
     post,
@@ -55,6 +66,16 @@ from bench.common import (
     synthea_patient_files,
     table,
     typical_body,
+)
+from bench.hostile import (
+    BodiesResult,
+    FloodResult,
+    Watch,
+    header_flood,
+    large_bodies,
+    slow_heads,
+    tree_rss_kib,
+    watched,
 )
 
 TYPICAL_SHARE = 0.7
@@ -162,6 +183,118 @@ def memory_verdict(memory: list[tuple[float, int]], seconds: float) -> tuple[boo
     return last - first <= allowed, text
 
 
+CONTAINER_LIMIT_MIB = 768
+HEALTH_LIMIT_SECONDS = 1.0
+
+
+def in_window_labs(target_bytes: int) -> bytes:
+    """A Bundle of one Patient and bilirubin results inside the look-back window, about ``target_bytes`` long."""
+    patient = '{"resource": {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1972-03-15"}}'
+    entries = [patient]
+    size, index = len(patient), 0
+    while size < target_bytes:
+        entry = (
+            f'{{"resource": {{"resourceType": "Observation", "id": "o{index}", "status": "final", '
+            '"code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]}, '
+            f'"subject": {{"reference": "Patient/p1"}}, "effectiveDateTime": "2026-11-{1 + index % 21:02d}", '
+            '"valueQuantity": {"value": 2.5, "unit": "mg/dL", "system": "http://unitsofmeasure.org", '
+            '"code": "mg/dL"}}}'
+        )
+        entries.append(entry)
+        size += len(entry) + 2
+        index += 1
+    return ('{"resourceType": "Bundle", "type": "collection", "entry": [' + ", ".join(entries) + "]}").encode()
+
+
+def watch_verdicts(name: str, seen: Watch) -> list[tuple[str, bool, str]]:
+    """Return the memory and health verdicts of one scenario."""
+    healthy = bool(seen.health) and max(seen.health) < HEALTH_LIMIT_SECONDS and not seen.health_failures
+    slowest = max(seen.health, default=0) * 1000
+    return [
+        (
+            f"{name}: peak RSS under {CONTAINER_LIMIT_MIB} MiB",
+            seen.peak_rss_kib / 1024 < CONTAINER_LIMIT_MIB,
+            f"{seen.peak_rss_kib / 1024:.0f} MiB",
+        ),
+        (
+            f"{name}: /health within {HEALTH_LIMIT_SECONDS:.0f} s",
+            healthy,
+            f"max {slowest:.0f} ms over {len(seen.health)} probes, {seen.health_failures} failed",
+        ),
+    ]
+
+
+def hostile(launcher: str, bodies_too: bool = True) -> tuple[list[tuple[str, bool, str]], int]:
+    """Run the hostile scenarios against one server; print their table; return verdicts and other-5xx count."""
+    synthea = bundle_bytes(merged_entries(9 * 1024 * 1024)[0])
+    labs = in_window_labs(9 * 1024 * 1024)
+    rows: list[list[object]] = []
+    verdicts: list[tuple[str, bool, str]] = []
+    other_5xx = 0
+    with serving("service.main:app", launcher=launcher) as server:
+        idle = tree_rss_kib(server.pid)
+
+        def run(name: str, scenario: object) -> tuple[object, Watch]:
+            outcome, seen = asyncio.run(watched(server.port, server.pid, scenario))
+            if server.process.poll() is not None:
+                raise SystemExit(f"server died during {name}:\n{server.log_tail()}")
+            return outcome, seen
+
+        large = (
+            (f"50 x {len(synthea) / 2**20:.1f} MiB Synthea bundle at once, 503 retried", synthea, True, 150.0),
+            (f"50 x {len(labs) / 2**20:.1f} MiB of in-window labs at once, no retry", labs, False, 60.0),
+        )
+        for name, body, retry, cap in large if bodies_too else ():
+            bodies, seen = run(name, large_bodies(server.port, body, 50, cap, retry))
+            assert isinstance(bodies, BodiesResult)
+            answers = ", ".join(f"{count} x {status}" for status, count in sorted(bodies.final.items()))
+            fives = sum(
+                c for s, c in bodies.final.items() if s.startswith("5") and s not in ("503 transient", "503 timeout")
+            )
+            other_5xx += fives
+            rows.append([name, answers, bodies.refusals, *seen.row(), f"{bodies.elapsed:.0f}"])
+            verdicts += watch_verdicts(name, seen)
+        for name, scenario in (
+            ("4 connections, one 100 MB header each", header_flood(server.port, 4, 100, 60.0)),
+            ("100 connections sending a head one line a second", slow_heads(server.port, 100, 30.0, False)),
+            ("100 idle connections (nothing sent)", slow_heads(server.port, 100, 30.0, True)),
+        ):
+            flood, seen = run(name, scenario)
+            assert isinstance(flood, FloodResult)
+            answers = ", ".join(f"{count} x {ending}" for ending, count in sorted(flood.endings.items()))
+            sent = max(flood.sent, default=0) / 1e6
+            ends = f"{min(flood.seconds, default=0):.1f}-{max(flood.seconds, default=0):.1f}"
+            rows.append(
+                [
+                    name,
+                    f"{answers} (at most {sent:.2f} MB sent; ended after {ends} s)",
+                    "-",
+                    *seen.row(),
+                    f"{max(flood.seconds, default=0):.0f}",
+                ]
+            )
+            verdicts += watch_verdicts(name, seen)
+        log_errors = [line for line in server.log_path.read_text(errors="replace").splitlines() if " ERROR " in line]
+    print(f"\n## Hostile scenarios ({launcher})\n")
+    what = "`python -m service.server` (what `trialmatch serve` runs)" if launcher == "service" else ""
+    what = what or f"plain `uvicorn --http {launcher}`"
+    print(
+        f"Server: {what}, one worker, loopback; RSS {idle / 1024:.0f} MiB idle (server and worker processes). "
+        "/health probed every 100 ms on a "
+        "new connection (5 s timeout; a failed probe counts 5000 ms).\n"
+    )
+    headers = ["scenario", "answers", "503 retried", "peak RSS MiB", "/health p50 ms", "/health max ms"]
+    headers += ["failed probes", "seconds"]
+    print(table(headers, rows, "lllrrrrr"))
+    print(
+        f"\nServer log: {len(log_errors)} ERROR lines" + (f", first: {log_errors[0][:200]}" if log_errors else "") + "."
+    )
+    verdicts.append(
+        ("no 5xx besides the documented 503s (admission, time limit)", other_5xx == 0, f"{other_5xx} other 5xx")
+    )
+    return verdicts, other_5xx
+
+
 def main() -> int:
     """Run the levels and the soak; print tables and verdicts; return the exit status."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
@@ -172,10 +305,21 @@ def main() -> int:
     parser.add_argument("--soak-concurrency", type=int, default=8)
     parser.add_argument("--sample-seconds", type=float, default=2.0, help="RSS sampling interval")
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--scenario", choices=("soak", "hostile", "hostile-headers", "all"), default="soak")
+    parser.add_argument(
+        "--server", choices=("service", "httptools", "h11"), default="service", help="launcher (hostile scenarios)"
+    )
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
 
     print(machine_header("trialmatch load and soak test", sys.argv))
+    if args.scenario.startswith("hostile"):
+        verdicts, _ = hostile(args.server, bodies_too=args.scenario == "hostile")
+        print("\n## Verdict\n")
+        print(table(["check", "result", "detail"], [[c, "PASS" if ok else "FAIL", d] for c, ok, d in verdicts], "lll"))
+        passed = all(ok for _, ok, _ in verdicts)
+        print(f"\nOverall: {'PASS' if passed else 'FAIL'}")
+        return 0 if passed else 1
     bodies: list[Body] = [typical_body(), *(load_body(p, short_name(p)) for p in synthea_patient_files())]
     sizes = ", ".join(f"{b.megabytes:.2f}" for b in bodies[1:])
     print(
@@ -186,7 +330,7 @@ def main() -> int:
     )
     verdicts: list[tuple[str, bool, str]] = []
     errors = wrong = 0
-    with serving("service.main:app") as server:
+    with serving("service.main:app", launcher="service") as server:
         port = server.port
         idle = server.rss_kib()
         calls = []
@@ -249,6 +393,8 @@ def main() -> int:
     if args.soak_seconds > 0:
         passed, text = memory_verdict(memory, args.soak_seconds)
         verdicts.append(("resident memory does not keep growing over the soak", passed, text))
+    if args.scenario == "all":
+        verdicts += hostile(args.server)[0]
     print("\n## Verdict\n")
     print(table(["check", "result", "detail"], [[c, "PASS" if ok else "FAIL", d] for c, ok, d in verdicts], "lll"))
     print(

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
+import threading
+from collections.abc import Callable
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from service.criteria import Catalog
 from service.errors import BadParameter, NotFound, NotJson, PayloadTooLarge, UnsupportedMediaType
+from service.facts import printable
 from service.fhir_answer import prefers_fhir, searchset
+from service.intake import Stop, never
 from service.metrics import timed_match
 from service.pipeline import MatchReport, match, read_facts
 from service.schemas import (
@@ -28,6 +35,7 @@ from service.schemas import (
     trial_summary,
 )
 from service.settings import Settings
+from service.workers import WorkPool
 
 router = APIRouter()
 
@@ -68,20 +76,20 @@ BUNDLE_BODY: dict[str, Any] = {
         "required": True,
         "description": "A FHIR R4 Bundle (any type) holding exactly one Patient.",
         "content": {
-            media: {"schema": {"$ref": "#/components/schemas/FhirBundle"}, "example": EXAMPLE_BUNDLE}
+            media: {"schema": {"$ref": "#/components/schemas/PatientBundle"}, "example": EXAMPLE_BUNDLE}
             for media in ACCEPTED_TYPES
         },
     }
 }
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     """Return the catalogue loaded at start-up."""
     catalog: Catalog = request.app.state.catalog
     return catalog
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
@@ -89,33 +97,47 @@ def get_settings(request: Request) -> Settings:
 
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+# The documented range of asOf: wide enough for any real record, far from the calendar's ends, so
+# every look-back and age computed from it stays a real date.
+AS_OF_MIN = dt.date(1900, 1, 1)
+AS_OF_MAX = dt.date(2200, 12, 31)
+AS_OF_PATTERN = r"^(19\d\d|2[01]\d\d|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 AsOf = Annotated[
     str | None,
     Query(
         alias="asOf",
-        description="Date every time rule is relative to (YYYY-MM-DD); default today in UTC.",
+        description=(
+            f"Date every time rule is relative to (YYYY-MM-DD, {AS_OF_MIN} to {AS_OF_MAX}); default today in UTC."
+        ),
         examples=["2026-11-22"],
-        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        json_schema_extra={"format": "date", "pattern": AS_OF_PATTERN},
     ),
 ]
+TRIAL_PATTERN = r"^NCT\d{8}$"
 
 
 def parse_as_of(value: str | None) -> dt.date:
     """Return the as-of date: the caller's, or today in UTC (the only clock read)."""
     if value is None:
         return dt.datetime.now(dt.UTC).date()
+    wrong = f"asOf must be a date (YYYY-MM-DD) from {AS_OF_MIN} to {AS_OF_MAX}"
+    if len(value) != 10:
+        raise BadParameter(wrong, "asOf")
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise BadParameter(f"asOf '{value[:20]}' is not a valid date (YYYY-MM-DD)", "asOf") from None
+        raise BadParameter(wrong, "asOf") from None
+    if not AS_OF_MIN <= day <= AS_OF_MAX or not value.isascii():
+        raise BadParameter(wrong, "asOf")
+    return day
 
 
-async def read_body(request: Request, settings: Settings) -> object:
-    """Return the parsed JSON body, enforcing content type, size limit and UTF-8."""
+async def receive_body(request: Request, settings: Settings) -> bytearray:
+    """Return the raw body, enforcing content type and size limit (parsing is left to a worker thread)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ACCEPTED_TYPES:
         raise UnsupportedMediaType(
-            f"content type '{content_type[:60] or 'none'}' is not supported; send application/fhir+json"
+            f"content type '{printable(content_type, 60) or 'none'}' is not supported; send application/fhir+json"
         )
     limit = settings.max_body_bytes
     declared = request.headers.get("content-length")
@@ -126,6 +148,11 @@ async def read_body(request: Request, settings: Settings) -> object:
         body.extend(chunk)
         if len(body) > limit:
             raise PayloadTooLarge(limit)
+    return body
+
+
+def parse_body(body: bytearray) -> object:
+    """Return the parsed JSON of a body: UTF-8 JSON, a leading BOM ignored."""
     if body.startswith(UTF8_BOM):
         del body[: len(UTF8_BOM)]  # RFC 8259 section 8.1 lets a parser ignore a BOM
     if not body or body.isspace():  # isspace stops at the first other byte; strip() would copy
@@ -136,15 +163,57 @@ async def read_body(request: Request, settings: Settings) -> object:
         raise NotJson(f"request body is not valid UTF-8 JSON: {_json_error(error)}") from None
 
 
+async def read_body(request: Request, settings: Settings) -> object:
+    """Return the parsed JSON body, enforcing content type, size limit and UTF-8."""
+    return parse_body(await receive_body(request, settings))
+
+
 def _json_error(error: orjson.JSONDecodeError) -> str:
     # The message names the problem and the position only, never the offending text.
     return f"{error.msg} at line {error.lineno} column {error.colno}"
 
 
+async def off_loop(request: Request, work: Callable[..., Response], body: bytearray, *args: object) -> Response:
+    """Run ``work(body, catalog, *args, stop)`` (parse, match, serialise) off the event loop.
+
+    In the app's worker processes (service.workers) when it has them, else in worker threads, at
+    most max_parallel_work at once. ``stop`` is the request's cancellation token: when the
+    request's time limit passes, the work is abandoned and the token set, so it stops at its next
+    entry or trial.
+    """
+    token: threading.Event | None = getattr(request.state, "stop", None)
+    pool: WorkPool | None = request.app.state.work_pool
+    if pool is not None:
+        return await pool.run(work, body, args, token)
+    settings: Settings = request.app.state.settings
+    limiters: dict[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = request.app.state.work_limiters
+    loop = asyncio.get_running_loop()
+    if loop not in limiters:
+        limiters.clear()  # one loop serves the app; a test client may start another
+        limiters[loop] = anyio.CapacityLimiter(settings.max_parallel_work)
+    stop: Stop = token.is_set if token is not None else never
+    catalog: Catalog = request.app.state.catalog
+    return await anyio.to_thread.run_sync(
+        functools.partial(work, body, catalog, *args, stop), limiter=limiters[loop], abandon_on_cancel=True
+    )
+
+
 @router.get("/health", operation_id="health", response_model=Health, tags=["service"])
-def health(catalog: CatalogDep) -> Health:
+async def health(catalog: CatalogDep) -> Health:
     """Report that the service is up, with the catalogue version and number of trials."""
     return Health(status="ok", catalog_version=catalog.version, trials=len(catalog.trials))
+
+
+@router.head(
+    "/health",
+    operation_id="healthHead",
+    tags=["service"],
+    response_class=Response,
+    responses={200: {"description": "The service is up (the headers of GET /health, no body)"}},
+)
+async def health_head() -> Response:
+    """Answer 200 with no body when the service is up (a probe that only needs the status)."""
+    return Response(media_type="application/json")
 
 
 @router.get(
@@ -166,7 +235,7 @@ def get_trial(trial_id: str, catalog: CatalogDep) -> TrialDetail:
     """Show one trial's criteria in the registry's words with their logic in readable form."""
     trial = catalog.trials.get(trial_id)
     if trial is None:
-        raise NotFound(f"no trial '{trial_id[:40]}' in the catalogue")
+        raise NotFound(f"no trial '{printable(trial_id)}' in the catalogue")
     return trial_detail(trial, catalog.version)
 
 
@@ -180,16 +249,20 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(by_alias=True), media_type="application/json")
 
 
+def _facts_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: int, stop: Stop) -> Response:
+    """Parse a body, read its facts and serialise them (runs in a worker thread)."""
+    facts = read_facts(parse_body(body), catalog, day, max_entries, stop)
+    return _json(facts_out(facts, day, catalog.version))
+
+
 @router.post(
     "/facts", operation_id="readFacts", response_model=FactsResponse, tags=["matching"], openapi_extra=BUNDLE_BODY
 )
 async def post_facts(request: Request, catalog: CatalogDep, settings: SettingsDep, as_of: AsOf = None) -> Response:
     """Show what the service read from a Bundle: labs in canonical units, records, scores, warnings."""
     day = parse_as_of(as_of)
-    document = await read_body(request, settings)
-    # The work runs in a worker thread so the event loop stays free (health checks, time limit).
-    facts = await run_in_threadpool(read_facts, document, catalog, day, settings.max_entries)
-    return _json(facts_out(facts, day, catalog.version))
+    body = await receive_body(request, settings)
+    return await off_loop(request, _facts_answer, body, day, settings.max_entries)
 
 
 def _fhir_searchset_200(description: str) -> dict[int | str, dict[str, Any]]:
@@ -201,20 +274,36 @@ def _fhir_searchset_200(description: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
-TrialFilter = Annotated[list[str] | None, Query(description="Restrict to these trial ids (repeatable).")]
+TrialFilter = Annotated[
+    list[str] | None,
+    Query(
+        description="Restrict to these trial ids (repeatable; ClinicalTrials.gov NCT numbers of the catalogue).",
+        json_schema_extra={"items": {"type": "string", "pattern": TRIAL_PATTERN}},
+    ),
+]
 
 
-async def _match_report(
-    request: Request, catalog: Catalog, settings: Settings, as_of: str | None, trial: list[str] | None
-) -> MatchReport:
+def _match_answer(
+    body: bytearray, catalog: Catalog, day: dt.date, chosen: list[str], max_entries: int, fhir: bool, stop: Stop
+) -> Response:
+    """Parse a body, match it and serialise the answer (runs in a worker thread)."""
+    report = match(parse_body(body), catalog, day, chosen, max_entries, stop)
+    return _fhir(report) if fhir else _json(match_out(report))
+
+
+async def _match_response(
+    request: Request, catalog: Catalog, settings: Settings, as_of: str | None, trial: list[str] | None, fhir: bool
+) -> Response:
     day = parse_as_of(as_of)
     chosen = list(dict.fromkeys(trial or ()))
     unknown = [t for t in chosen if t not in catalog.trials]
     if unknown:
-        raise BadParameter(f"unknown trial id(s): {', '.join(u[:40] for u in unknown[:5])}", "trial")
-    document = await read_body(request, settings)
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        shown = ", ".join(printable(u) for u in unknown[:5]) + more
+        raise BadParameter(f"unknown trial id(s): {shown}", "trial")
+    body = await receive_body(request, settings)
     with timed_match():
-        return await run_in_threadpool(match, document, catalog, day, chosen, settings.max_entries)
+        return await off_loop(request, _match_answer, body, day, chosen, settings.max_entries, fhir)
 
 
 @router.post(
@@ -237,10 +326,8 @@ async def post_match(
     trial: TrialFilter = None,
 ) -> Response:
     """Match one patient's Bundle against every trial and return them ranked with reasons."""
-    report = await _match_report(request, catalog, settings, as_of, trial)
-    if prefers_fhir(request.headers.get("accept")):
-        return _fhir(report)
-    return _json(match_out(report))
+    fhir = prefers_fhir(request.headers.get("accept"))
+    return await _match_response(request, catalog, settings, as_of, trial, fhir)
 
 
 @router.post(
@@ -262,4 +349,4 @@ async def post_match_fhir(
     trial: TrialFilter = None,
 ) -> Response:
     """Match one patient's Bundle and answer as a FHIR searchset Bundle of ResearchStudy resources."""
-    return _fhir(await _match_report(request, catalog, settings, as_of, trial))
+    return await _match_response(request, catalog, settings, as_of, trial, fhir=True)

@@ -53,11 +53,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
-from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
-from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, parse_as_of, read_body
+from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, off_loop, parse_as_of, parse_body, receive_body
 from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
+from service.facts import printable
+from service.intake import Stop
 from service.logic import Outcome
 from service.metrics import timed_match
 from service.order import OrderItem, order_next
@@ -72,6 +74,7 @@ HOOK = "patient-view"
 PATIENT = "{{context.patientId}}"
 EXTENSION = "invalid.trialmatch."
 SUMMARY_LIMIT = 139
+MAX_IGNORED_KEYS = 20
 # Analytes the scores read (service/facts.py compute_scores): Child-Pugh, MELD variants, BMI.
 SCORE_ANALYTES = ("bilirubin_total", "albumin", "inr", "creatinine", "sodium", "bmi", "weight", "height")
 # ICD-10 codes are compared without their dot (terminology.normalise_code) but stored with it.
@@ -374,7 +377,11 @@ def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
             entries.append(entry)
             origins.append(origin)
     advertised = {t.key for t in found}
-    ignored = tuple(sorted(k for k in prefetch if k not in advertised))
+    # Keys the client chose are echoed bounded: at most MAX_IGNORED_KEYS, each one short printable line.
+    unknown = sorted(k for k in prefetch if k not in advertised)
+    ignored = tuple(printable(k) for k in unknown[:MAX_IGNORED_KEYS])
+    if len(unknown) > MAX_IGNORED_KEYS:
+        ignored += (f"and {len(unknown) - MAX_IGNORED_KEYS} more",)
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
     return Assembled(bundle, tuple(origins), tuple(not_provided), ignored)
 
@@ -481,9 +488,7 @@ def cards_response(
     closed = {t.key for t in found if t.closed_world}
     unsafe = [k for k in assembled.not_provided if k in closed]
     order = order_next(report)
-    cards = [
-        card(m, report, unsafe, hook_instance, order) for m in report.results if m.status is not Status.INELIGIBLE
-    ]
+    cards = [card(m, report, unsafe, hook_instance, order) for m in report.results if m.status is not Status.INELIGIBLE]
     extension: dict[str, Any] = {
         EXTENSION + "asOf": report.as_of.isoformat(),
         EXTENSION + "catalogVersion": report.catalog_version,
@@ -573,17 +578,24 @@ def discovery(catalog: CatalogDep) -> Discovery:
 )
 async def call_service(
     service_id: str, request: Request, catalog: CatalogDep, settings: SettingsDep, as_of: AsOf = None
-) -> CdsResponse:
+) -> Response:
     """Answer a patient-view hook with one card per trial the patient is eligible or possibly eligible for."""
     if service_id != SERVICE_ID:
-        raise NotFound(f"no CDS service '{service_id[:40]}'; see GET /cds-services")
+        raise NotFound(f"no CDS service '{printable(service_id)}'; see GET /cds-services")
     day: dt.date = parse_as_of(as_of)
-    hook = parse_hook(await read_body(request, settings))
+    body = await receive_body(request, settings)
+    with timed_match():
+        return await off_loop(request, _cards_answer, body, day, settings.max_entries)
+
+
+def _cards_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: int, stop: Stop) -> Response:
+    """Parse a hook request, match its prefetch and serialise the cards (runs in a worker thread)."""
+    hook = parse_hook(parse_body(body))
     found = templates(catalog)
     assembled = assemble(hook, found)
     try:
-        with timed_match():
-            report = await run_in_threadpool(match, assembled.bundle, catalog, day, (), settings.max_entries)
+        report = match(assembled.bundle, catalog, day, (), max_entries, stop)
     except BundleInvalid as error:
         raise HookInvalid(relocate(error.issues, assembled.origins)) from None
-    return cards_response(report, assembled, found, hook.hook_instance)
+    answer = cards_response(report, assembled, found, hook.hook_instance)
+    return Response(answer.model_dump_json(by_alias=True, exclude_none=True), media_type="application/json")

@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import secrets
 import sys
 import textwrap
 from importlib.metadata import PackageNotFoundError, version
@@ -40,10 +39,7 @@ exit codes:
 
 
 def _serve(_: argparse.Namespace) -> int:
-    import uvicorn
-
-    from service.logs import uvicorn_log_config
-    from service.metrics import prepare_multiprocess
+    from service.server import serve
 
     settings = get_settings()
     try:
@@ -51,22 +47,7 @@ def _serve(_: argparse.Namespace) -> int:
     except CatalogError as error:
         print(error, file=sys.stderr)
         return 2
-    if settings.session_secret is None and settings.workers > 1:
-        # Every worker must sign the web view's session cookies with the same secret; without a
-        # configured one, this server run draws one and hands it to its workers.
-        os.environ["TRIALMATCH_SESSION_SECRET"] = secrets.token_urlsafe(32)
-    prepare_multiprocess(settings.workers)
-    uvicorn.run(
-        "service.main:app",
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        access_log=False,  # the service logs each request itself, without patient data
-        log_config=uvicorn_log_config(settings),  # uvicorn's own lines in the service's format
-        server_header=False,
-    )
-    return 0
+    return 0 if serve(settings) else 3
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
     TrialmatchError
     ├── CatalogError             the criteria files are broken (start-up refuses to run)
+    ├── Cancelled                the caller stopped the work (its time limit passed); no answer
     └── ClientError              the request is wrong; becomes a FHIR OperationOutcome
         ├── NotJson              400: body is not UTF-8 JSON
         ├── UnsupportedMediaType 415: content type is not FHIR JSON or JSON
@@ -15,22 +16,39 @@
 
 Unknown data and unsupported resource types are never errors: they become warnings in a
 normal answer. Messages never quote patient data; they name locations (entry index,
-resource type and id, element path) only.
+resource type and id, element path) only. Every message and expression, and every warning,
+is one printable line of at most MESSAGE_CHARS characters (:func:`one_line`), whatever text
+of the request it names.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+MESSAGE_CHARS = 300
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """Return text as one printable line of at most ``limit`` characters: controls escaped, the rest cut."""
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(lambda found: found.group(0).encode("unicode_escape").decode("ascii"), text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """One problem, as it will appear in an OperationOutcome issue."""
+    """One problem, as it will appear in an OperationOutcome issue (messages bounded by one_line)."""
 
     code: str
     diagnostics: str
     expression: tuple[str, ...] = ()
     severity: str = "error"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "diagnostics", one_line(self.diagnostics))
+        object.__setattr__(self, "expression", tuple(one_line(e) for e in self.expression))
 
 
 class TrialmatchError(Exception):
@@ -43,6 +61,10 @@ class CatalogError(TrialmatchError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(f"{len(problems)} catalogue error(s):\n" + "\n".join(problems))
         self.problems = problems
+
+
+class Cancelled(TrialmatchError):
+    """The caller's cancellation token was set: the work stopped between two entries or trials."""
 
 
 @dataclass

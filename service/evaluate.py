@@ -67,6 +67,9 @@ SCORE_NAMES = {
     "bmi": "BMI",
 }
 OP_WORDS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "="}
+# Records listed as evidence of one node; the reason counts the rest, so an answer cannot grow
+# with the number of matching records a request repeats.
+MAX_EVIDENCE = 10
 
 
 @dataclass
@@ -584,7 +587,7 @@ class Evaluator:
             reasons = [f"{title}{graded}: {label}{_dates(record)}" for record, label in hits[:3]]
             if len(hits) > 3:
                 reasons.append(f"and {len(hits) - 3} more {noun}s of {title}")
-            evidence = [r.evidence() for r, _ in hits]
+            evidence = [r.evidence() for r, _ in hits[:MAX_EVIDENCE]]
             return NodeResult(Truth.TRUE, reasons, evidence)
         suspects = [
             (record, words, reading)
@@ -596,7 +599,7 @@ class Evaluator:
         if len(hits) + len(maybe) + len(suspects) >= test.min_count:
             reasons = [f"{title}{graded}: {label}{_dates(record)} ({why})" for record, label, why in maybe[:3]]
             reasons += [_suspect_reason(record, words, reading, title) for record, words, reading in suspects[:3]]
-            evidence = [r.evidence() for r, _, _ in maybe] + [r.evidence() for r, _, _ in suspects]
+            evidence = ([r.evidence() for r, _, _ in maybe] + [r.evidence() for r, _, _ in suspects])[:MAX_EVIDENCE]
             missing = [f"confirmation of {title}{graded} ({window})"]
             return NodeResult(Truth.UNKNOWN, reasons, evidence, missing)
         if test.implied_by is not None:

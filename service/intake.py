@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from fhir.resources.R4B.procedure import Procedure
 from pydantic import BaseModel, ValidationError
 
 from service.dates import shift
-from service.errors import BundleInvalid, Issue
+from service.errors import BundleInvalid, Cancelled, Issue
 from service.terminology import CodeMatcher, normalise_code
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -171,6 +172,18 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
 }
 
 MAX_REPORTED_ISSUES = 100
+MAX_REFERENCE_CHARS = 200
+# FHIR resource type names are letters, starting with a capital (the longest in R4 has 33).
+RESOURCE_TYPE_NAME = re.compile(r"[A-Z][A-Za-z]{0,63}")
+# A cancellation token: asked between entries, it answers True once the caller wants the work to stop.
+Stop = Callable[[], bool]
+
+
+def never() -> bool:
+    """The token of a caller that never cancels."""
+    return False
+
+
 UNIDENTIFIED = "a coding without a system cannot be identified"
 
 
@@ -387,7 +400,9 @@ def reference_key(reference: str) -> str:
     return reference
 
 
-def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_of: dt.date | None = None) -> Intake:
+def read_bundle(
+    document: object, read_filter: ReadFilter, max_entries: int, as_of: dt.date | None = None, stop: Stop = never
+) -> Intake:
     """Validate the Bundle's shape and the resources a criterion reads; raise on client errors.
 
     Of a read resource, only the elements facts reads (READ_ELEMENTS) are validated: nothing
@@ -417,6 +432,8 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
     candidates: list[tuple[int, dict[str, Any], object]] = []
     seen_urls: set[str] = set()
     for index, entry in enumerate(entries):
+        if stop():
+            raise Cancelled
         if not isinstance(entry, dict):
             issues.append(Issue("structure", "entry is not an object", (f"Bundle.entry[{index}]",)))
             continue
@@ -439,7 +456,8 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
         if rtype == "Patient":
             patients.append((index, raw, full_url))
         elif rtype not in MODELS:
-            skipped[rtype] += 1
+            # Named in the warning only when it is shaped like a FHIR type name, so no text is echoed.
+            skipped[rtype if RESOURCE_TYPE_NAME.fullmatch(rtype) else "resource of an unknown type"] += 1
         elif (why := read_filter.wants_record(rtype, raw)) is not None or (
             rtype == "Observation" and (why := read_filter.wants_observation(raw, as_of)) is not None
         ):
@@ -455,7 +473,9 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
     if not patients:
         issues.append(Issue("required", "Bundle has no Patient resource", ("Bundle.entry",)))
     elif len(patients) > 1:
-        where = ", ".join(f"entry[{i}]" for i, _, _ in patients)
+        where = ", ".join(f"entry[{i}]" for i, _, _ in patients[:5])
+        if len(patients) > 5:
+            where += f" and {len(patients) - 5} more"
         issues.append(
             Issue(
                 "business-rule",
@@ -468,6 +488,8 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
     resources: dict[str, list[Read]] = {}
     validated: list[tuple[Read, object]] = []
     for index, raw, full_url in patients[:1] + candidates:
+        if stop():
+            raise Cancelled
         rtype = raw["resourceType"]
         for path in _string_numbers(raw):
             issues.append(
@@ -500,7 +522,9 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
                 )
             continue
         keys = _reference_keys(raw, full_url)
-        read = Read(model, keys[0] if keys else f"Bundle.entry[{index}]", index)
+        # A fullUrl is unbounded: one too long to echo in evidence is named by the entry's position.
+        named = bool(keys) and len(keys[0]) <= MAX_REFERENCE_CHARS
+        read = Read(model, keys[0] if named else f"Bundle.entry[{index}]", index)
         for key in keys:
             by_reference.setdefault(key, read)
         validated.append((read, raw.get("subject") or raw.get("patient")))

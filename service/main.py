@@ -12,10 +12,13 @@ import gc
 import hashlib
 import hmac
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import FastAPI, Request
@@ -23,20 +26,27 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from service import __doc__ as package_doc
+from service.admission import Admission, AdmissionMiddleware, Reason
 from service.api import FHIR_JSON, router
 from service.cds import router as cds_router
 from service.criteria import load_catalog
 from service.docs import router as docs_router
 from service.errors import ClientError, Issue, NotFound, Unauthorized
+from service.facts import printable
+from service.facts.model import ADMINISTRATIVE_GENDER
+from service.intake import BUNDLE_TYPES
 from service.logs import configure_logging
 from service.metrics import MetricsMiddleware, record_catalog
 from service.metrics import router as metrics_router
 from service.pipeline import compile_catalog
 from service.settings import Settings, get_settings
 from service.web import is_web_path
+from service.workers import WorkPool
 
 logger = logging.getLogger("trialmatch")
 access_logger = logging.getLogger("trialmatch.access")
@@ -74,14 +84,43 @@ def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
     }
 
 
-def outcome_response(status: int, issues: list[Issue], headers: dict[str, str] | None = None) -> Response:
+def outcome_response(status: int, issues: list[Issue], headers: Mapping[str, str] | None = None) -> Response:
     """Return an OperationOutcome as application/fhir+json with an HTTP status."""
     return Response(orjson.dumps(operation_outcome(issues)), status_code=status, media_type=FHIR_JSON, headers=headers)
+
+
+def refusal_response(reason: Reason, retry_after: int) -> Response:
+    """Return the 503 of a request refused by admission control."""
+    what = "requests" if reason == "requests" else "request bytes"
+    issue = Issue("transient", f"too many {what} in flight; retry after {retry_after} s")
+    return outcome_response(503, [issue], {"Retry-After": str(retry_after)})
 
 
 def hash_key(key: str) -> str:
     """Return the stored form of an API key: its SHA-256 hex digest."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+# Query parameters a route declares repeatable; any other one sent twice is ambiguous (400).
+REPEATABLE_PARAMETERS = frozenset({"trial"})
+# Headers whose second copy would be read differently by different parts of a stack (400).
+SINGLE_HEADERS = (b"authorization", b"content-type", b"content-length", b"host")
+# nginx's code for "client closed the request": logged, never sent (the client is gone).
+CLIENT_CLOSED = 499
+
+
+def ambiguity(scope: Scope) -> Issue | None:
+    """Return the problem with a request that repeats a single-valued query parameter or header."""
+    names = [name for name, _ in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)]
+    repeated = sorted({name for name in names if names.count(name) > 1} - REPEATABLE_PARAMETERS)
+    if repeated:
+        shown = printable(repeated[0])
+        return Issue("value", f"query parameter '{shown}' is given more than once", (shown,))
+    headers = [name for name, _ in scope.get("headers", ())]
+    for header in SINGLE_HEADERS:
+        if headers.count(header) > 1:
+            return Issue("value", f"header {header.decode()} is given more than once", (header.decode(),))
+    return None
 
 
 class GuardMiddleware:
@@ -119,6 +158,9 @@ class GuardMiddleware:
         request_id = uuid.uuid4().hex
         started = time.perf_counter()
         status_holder = {"status": 500, "started": False}
+        # The cancellation token of the work this request starts (service.api.off_loop reads it).
+        stop = threading.Event()
+        scope.setdefault("state", {})["stop"] = stop
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -134,6 +176,9 @@ class GuardMiddleware:
             await send(message)
 
         try:
+            if (problem := ambiguity(scope)) is not None:
+                await outcome_response(400, [problem])(scope, receive, send_wrapper)
+                return
             if not self._authorised(scope):
                 response = outcome_response(401, Unauthorized().issues, {"WWW-Authenticate": "Bearer"})
                 await response(scope, receive, send_wrapper)
@@ -141,9 +186,17 @@ class GuardMiddleware:
             try:
                 await asyncio.wait_for(self.app(scope, receive, send_wrapper), self.settings.request_timeout_seconds)
             except TimeoutError:
+                stop.set()
                 if not status_holder["started"]:
-                    response = outcome_response(503, [Issue("timeout", "request took too long; try again")])
+                    issue = Issue("timeout", "request took too long; try again")
+                    retry = {"Retry-After": str(self.settings.retry_after_seconds)}
+                    response = outcome_response(503, [issue], retry)
                     await response(scope, receive, send_wrapper)
+            except ClientDisconnect:
+                # The client went away before its body arrived: nothing to answer, nothing went wrong here.
+                logger.info("client disconnected before the request was read", extra={"request_id": request_id})
+                if not status_holder["started"]:
+                    status_holder["status"] = CLIENT_CLOSED
             except Exception as error:
                 # The type only, with the request id: an exception message could quote patient data.
                 logger.error("unexpected %s", type(error).__name__, extra={"request_id": request_id})
@@ -151,6 +204,7 @@ class GuardMiddleware:
                     issue = Issue("exception", "internal error; quote the X-Request-Id header when reporting it")
                     await outcome_response(500, [issue])(scope, receive, send_wrapper)
         finally:
+            stop.set()  # whatever ended the request, work still running for it stops
             access_logger.info(
                 "%s %s %s",
                 scope.get("method", "-"),
@@ -164,6 +218,46 @@ class GuardMiddleware:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
+
+
+class OutcomeCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS middleware, whose refused preflight is an OperationOutcome instead of plain text."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        """Answer a preflight; a refusal keeps its status and CORS headers and says why in an OperationOutcome."""
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        # Starlette's text names what was refused (origin, method, headers), never the values sent.
+        reason = bytes(response.body).decode("utf-8", "replace")
+        kept = {k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")}
+        # Answered before GuardMiddleware (so that its 401s carry CORS headers): its headers are added here.
+        kept.update({name.decode(): value.decode() for name, value in SECURITY_HEADERS})
+        kept["x-request-id"] = uuid.uuid4().hex
+        return outcome_response(response.status_code, [Issue("forbidden", reason)], kept)
+
+
+# FHIR's code pattern [^\s]+(\s[^\s]+)* with \s spelt out as the validator reads it (Unicode
+# White_Space), so a schema-driven generator and the service agree on every character.
+_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+FHIR_CODE = rf"^[^{_SPACE}]+([{_SPACE}][^{_SPACE}]+)*$"
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before retrying (RFC 9110 section 10.2.3)",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """Return an optional query parameter's schema without FastAPI's ``anyOf [..., null]`` (a query has no null)."""
+    branches = schema.get("anyOf", [])
+    kept = [b for b in branches if b != {"type": "null"}]
+    if len(branches) != 2 or len(kept) != 1:
+        return schema
+    merged = {**kept[0], **{k: v for k, v in schema.items() if k != "anyOf"}}
+    if "items" in schema and "items" in kept[0]:
+        merged["items"] = {**kept[0]["items"], **schema["items"]}
+    return merged
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -183,6 +277,69 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "resourceType": {"type": "string", "enum": ["Bundle"]},
             "type": {"type": "string"},
             "entry": {"type": "array", "items": {"type": "object"}},
+        },
+    }
+    # The request body: what the service accepts, as far as JSON Schema can say it. Exactly one
+    # entry holds a Patient whose read elements have their FHIR R4 types; other entries hold a
+    # resource of any other type (those the service reads are validated against FHIR R4 and may
+    # still get a 422 that no schema here describes; see the README's bad-input table).
+    genders = sorted(ADMINISTRATIVE_GENDER)
+    fhir_id = {"type": "string", "pattern": r"^[A-Za-z0-9\-\.]{1,64}$"}
+    fhir_date = {
+        "anyOf": [
+            {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+            {"type": "string", "pattern": r"^[0-9]{3}[1-9](-(0[1-9]|1[0-2]))?$"},
+        ]
+    }
+    components["PatientBundle"] = {
+        "type": "object",
+        "description": "A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding exactly one Patient.",
+        "required": ["resourceType", "type", "entry"],
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["Bundle"]},
+            "type": {"type": "string", "enum": sorted(BUNDLE_TYPES)},
+            "entry": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "fullUrl": {"description": "Read when it is a non-empty string; otherwise ignored."},
+                        "resource": {
+                            "type": ["object", "null"],
+                            "description": "Any FHIR R4 resource; an entry without one is passed over.",
+                            "required": ["resourceType"],
+                            "properties": {"resourceType": {"type": "string"}},
+                        },
+                    },
+                },
+                "contains": {
+                    "type": "object",
+                    "required": ["resource"],
+                    "properties": {
+                        "resource": {
+                            "type": "object",
+                            "required": ["resourceType"],
+                            "properties": {
+                                "resourceType": {"type": "string", "enum": ["Patient"]},
+                                "id": fhir_id,
+                                "gender": {
+                                    "type": "string",
+                                    "pattern": FHIR_CODE,
+                                    "description": f"A FHIR code; read when one of {', '.join(genders)}.",
+                                },
+                                "birthDate": fhir_date,
+                                "deceasedBoolean": {"type": "boolean"},
+                                "deceasedDateTime": fhir_date,
+                            },
+                            # deceased[x] is a choice: one of its forms at most.
+                            "not": {"required": ["deceasedBoolean", "deceasedDateTime"]},
+                        }
+                    },
+                },
+                "minContains": 1,
+                "maxContains": 1,
+            },
         },
     }
     components["OperationOutcome"] = {
@@ -229,7 +386,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "Unexpected internal error; the X-Request-Id response header identifies it in the logs",
             [Issue("exception", "internal error; the request id is in the response headers")],
         ),
-        "503": ("Request exceeded the time limit", [Issue("timeout", "request took too long; try again")]),
+        "503": (
+            "Request exceeded the time limit, or admission control refused it (too many requests or body "
+            "bytes in flight); retry after the Retry-After header's seconds",
+            [Issue("timeout", "request took too long; try again")],
+        ),
     }
     bundle_invalid = BundleInvalid([Issue("required", "Bundle has no Patient resource", ("Bundle.entry",))]).issues
     patient = {"id": "p1", "age": 54, "ageRange": [54, 54], "sex": "male", "deceased": None}
@@ -320,6 +481,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     }
     for path, methods in schema.get("paths", {}).items():
         for operation in methods.values():
+            for parameter in operation.get("parameters", []):
+                parameter["schema"] = _without_null(parameter["schema"])
+                if parameter["name"] == "trial":
+                    # The ids this service's catalogue holds: any other is a 400.
+                    parameter["schema"]["items"]["enum"] = sorted(app.state.catalog.trials)
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             success = responses.get("200", {}).get("content", {})
@@ -335,7 +501,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             has_body = "requestBody" in operation
             has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
             takes_bundle = any(
-                media.get("schema") == {"$ref": "#/components/schemas/FhirBundle"}
+                media.get("schema") == {"$ref": "#/components/schemas/PatientBundle"}
                 for media in operation.get("requestBody", {}).get("content", {}).values()
             )
             for code, (text, issues) in errors.items():
@@ -354,6 +520,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 if issues and "example" not in media:
                     media["example"] = operation_outcome(issues)
                 responses[code] = {"description": declared.get("description") or text, "content": {FHIR_JSON: media}}
+                if code == "503":
+                    responses[code]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
             for code, response in responses.items():
                 if code[0] in "45":
                     # Every error, standard or declared by a route (412), is sent as an OperationOutcome.
@@ -375,7 +543,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # again (measured: a 12 MB parse 199 ms -> 104 ms).
     gc.collect()
     gc.freeze()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool: WorkPool | None = app.state.work_pool
+        if pool is not None:
+            # The server accepts connections once every worker has loaded the catalogue.
+            await asyncio.gather(*(asyncio.wrap_future(ready) for ready in pool.start()))
+        try:
+            yield
+        finally:
+            if pool is not None:
+                pool.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
+        # No redirects built from the request's Host header: /match/ is a 404, not a 307 elsewhere.
+        redirect_slashes=False,
         title="trialmatch",
         version="0.1.0",
         description=(package_doc or "").strip()
@@ -386,6 +570,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.catalog = catalog
     app.state.settings = settings
+    app.state.work_limiters = {}
+    app.state.work_pool = (
+        WorkPool(settings.work_processes, settings.criteria_dir, settings.copies_per_iu)
+        if settings.work_processes
+        else None
+    )
     app.include_router(router)
     app.include_router(cds_router)
     # Imported here: the web view's session signer reads hash_key from this module.
@@ -414,15 +604,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if error.status_code == 404:
             return outcome_response(404, NotFound("no such route").issues)
         code = "not-supported" if error.status_code == 405 else "processing"
-        return outcome_response(error.status_code, [Issue(code, str(error.detail))])
+        # The headers the error carries (Allow on a 405, RFC 9110 section 15.5.6) go out with it.
+        return outcome_response(error.status_code, [Issue(code, str(error.detail))], error.headers)
 
+    # A budget smaller than one allowed body would refuse that body forever: it holds at least one.
+    budget = max(settings.max_inflight_body_bytes, settings.max_body_bytes)
+    admission = Admission(settings.max_inflight_requests, budget)
+    app.state.admission = admission  # admission.refused counts the 503s by reason: the metric hook
+    app.add_middleware(
+        AdmissionMiddleware,
+        admission=admission,
+        refusal=lambda reason: refusal_response(reason, settings.retry_after_seconds),
+        max_body_bytes=settings.max_body_bytes,
+    )
     app.add_middleware(GuardMiddleware, settings=settings)
     # Outside the guard, so refused (401), timed-out (503) and failed (500) requests are counted.
     app.add_middleware(MetricsMiddleware, routes=app.router.routes)
     # Added last, so outermost: preflights are answered before the API-key check, and 401s carry CORS headers.
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            OutcomeCORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from service.criteria import Catalog, catalog_reads, walk_trial
+from service.errors import Cancelled, one_line
 from service.evaluate import Evaluator, evaluate_trial
 from service.facts import FactBuilder, PatientFacts, ScoreMatchers, compute_scores
-from service.intake import ReadFilter, read_bundle
+from service.intake import ReadFilter, Stop, never, read_bundle
 from service.rank import TrialMatch, rank, summarise
 from service.terminology import CodeMatcher
 
@@ -93,14 +94,34 @@ def compile_catalog(catalog: Catalog) -> Compiled:
     return Compiled(read_filter, builder, node_keys, matchers, lookback)
 
 
-def read_facts(document: object, catalog: Catalog, as_of: dt.date, max_entries: int = 100_000) -> PatientFacts:
+# Warnings listed in one answer; past this the last one counts the rest, so a request that repeats
+# a fault cannot make an answer larger than itself (README, bad input).
+MAX_WARNINGS = 200
+
+
+def bounded_warnings(warnings: list[str]) -> list[str]:
+    """Return at most MAX_WARNINGS warnings, each one printable line; the last counts those left out."""
+    kept = [one_line(warning) for warning in warnings[:MAX_WARNINGS]]
+    if len(warnings) > MAX_WARNINGS:
+        kept[-1] = f"and {len(warnings) - MAX_WARNINGS + 1} more warnings not listed"
+    return kept
+
+
+def read_facts(
+    document: object, catalog: Catalog, as_of: dt.date, max_entries: int = 100_000, stop: Stop = never
+) -> PatientFacts:
     """Read a parsed Bundle into the patient's facts and scores on the as-of date."""
     compiled = compile_catalog(catalog)
-    intake = read_bundle(document, compiled.read_filter, max_entries, as_of)
+    intake = read_bundle(document, compiled.read_filter, max_entries, as_of, stop)
+    if stop():
+        raise Cancelled
     facts = compiled.builder.build(intake)
+    if stop():
+        raise Cancelled
     if facts.birth is not None and facts.birth.start > as_of:
         facts.warnings.append("Patient.birthDate is after the as-of date; age unknown")
     facts.scores = compute_scores(facts, as_of, compiled.score_matchers, compiled.lookback, catalog.meta.meld3_cap)
+    facts.warnings[:] = bounded_warnings(facts.warnings)
     return facts
 
 
@@ -110,10 +131,19 @@ def match(
     as_of: dt.date,
     trial_ids: Sequence[str] = (),
     max_entries: int = 100_000,
+    stop: Stop = never,
 ) -> MatchReport:
-    """Match one patient's Bundle against the catalogue's trials (or the listed ones)."""
-    facts = read_facts(document, catalog, as_of, max_entries)
+    """Match one patient's Bundle against the catalogue's trials (or the listed ones).
+
+    ``stop`` is the caller's cancellation token, asked between entries and between trials: once
+    it answers True the work ends with :class:`Cancelled` (no clock is read here).
+    """
+    facts = read_facts(document, catalog, as_of, max_entries, stop)
     evaluator = Evaluator(catalog, facts, as_of, compile_catalog(catalog).node_keys)
     chosen = [catalog.trials[t] for t in trial_ids] if trial_ids else list(catalog.trials.values())
-    matches = [summarise(trial, evaluate_trial(trial, evaluator), facts.deceased_note) for trial in chosen]
+    matches = []
+    for trial in chosen:
+        if stop():
+            raise Cancelled
+        matches.append(summarise(trial, evaluate_trial(trial, evaluator), facts.deceased_note))
     return MatchReport(as_of, catalog.version, facts, tuple(rank(matches)))

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_entries: int = Field(default=100_000, ge=1)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    max_inflight_requests: int = Field(default=64, ge=1)
+    max_inflight_body_bytes: int = Field(default=48 * 1024 * 1024, ge=1024)
+    work_processes: int = Field(default=2, ge=0, le=64)
+    max_parallel_work: int = Field(default=2, ge=1, le=64)
+    retry_after_seconds: int = Field(default=2, ge=1)
+    header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    keep_alive_seconds: int = Field(default=5, ge=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()

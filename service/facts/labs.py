@@ -219,14 +219,15 @@ class LabReader:
         base = _blank(name, code_label, effective, read.reference, str(obs.status))
         raw = finite(quantity.value)
         unit = quantity.code or quantity.unit or ""
-        original = (
-            f"{quantity.comparator or ''}{format_number(raw) if raw is not None else '?'} {printable(unit)}".strip()
-        )
+        comparator = str(quantity.comparator) if quantity.comparator else None
+        original = f"{printable(comparator or '', 8)}{format_number(raw) if raw is not None else '?'} {printable(unit)}"
+        original = original.strip()
         cutoff = analyte.index_cutoff
         assert cutoff is not None
         if raw is None or raw < 0:
             return self._unreadable(base, analyte, "index value not a number", original, facts)
-        comparator = str(quantity.comparator) if quantity.comparator else None
+        if comparator is not None and comparator not in FHIR_COMPARATORS:
+            return self._unreadable(base, analyte, "the comparator is not < <= >= or >", original, facts)
         numeric: bool | None
         if comparator in ("<", "<="):
             numeric = False if raw <= cutoff else None
@@ -253,14 +254,13 @@ class LabReader:
         raw = finite(quantity.value)
         reported_unit = quantity.code or quantity.unit or ""
         comparator = str(quantity.comparator) if quantity.comparator else None
-        shown = f"{comparator or ''}{format_number(raw) if raw is not None else '?'} {printable(reported_unit)}".strip()
+        shown = f"{printable(comparator or '', 8)}{format_number(raw) if raw is not None else '?'} "
+        shown = (shown + printable(reported_unit)).strip()
         base = _blank(name, code_label, effective, read.reference, str(obs.status))
         if raw is None:
             return self._unreadable(base, analyte, "value not a finite number", shown, facts)
         if comparator is not None and comparator not in FHIR_COMPARATORS:
-            return self._unreadable(
-                base, analyte, f"comparator '{printable(comparator, 8)}' is not a FHIR comparator", shown, facts
-            )
+            return self._unreadable(base, analyte, "the comparator is not < <= >= or >", shown, facts)
         conversion = self.units.resolve(analyte, quantity.code, quantity.unit)
         if conversion is None:
             why = f"unit '{printable(reported_unit)}' cannot be converted to {analyte.canonical_unit}"

@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from service.dates import shift
+from service.errors import one_line
 from service.terminology import Coding, normalise_code
 
 COUNTING_OBSERVATION_STATUSES = frozenset({"final", "amended", "corrected"})
@@ -90,10 +91,14 @@ def age_on(birth: dt.date, on: dt.date) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """A FHIR resource a verdict rests on."""
+    """A FHIR resource a verdict rests on (its texts bounded like every echoed string: errors.one_line)."""
 
     reference: str
     display: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reference", one_line(self.reference))
+        object.__setattr__(self, "display", one_line(self.display))
 
 
 @dataclass(frozen=True, slots=True)

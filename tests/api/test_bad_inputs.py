@@ -36,6 +36,8 @@ STEP = re.compile(r"([A-Za-z_][\w-]*)?(?:\[([^\]]+)\])?$")
 EXPECT_KEYS = frozenset(
     {
         "status",
+        "headers",
+        "absent_headers",
         "issue_code",
         "expression_contains",
         "warnings",
@@ -58,9 +60,11 @@ CASE_KEYS = frozenset(
         "content_type",
         "stream",
         "settings",
+        "request",
         "expect",
     }
 )
+REQUEST_KEYS = frozenset({"method", "path", "headers"})
 
 
 def load_cases() -> list[dict[str, Any]]:
@@ -72,6 +76,7 @@ def load_cases() -> list[dict[str, Any]]:
         assert {"name", "class", "description", "decision", "expect"} <= set(case), case.get("name")
         assert sum(k in case for k in ("body", "body_base64", "mutate", "generator")) == 1, case["name"]
         assert set(case["expect"]) <= EXPECT_KEYS, case["name"]
+        assert set(case.get("request", {})) <= REQUEST_KEYS, case["name"]
     names = [case["name"] for case in cases]
     assert len(names) == len(set(names)), "case names must be unique"
     return cases
@@ -231,7 +236,33 @@ def many_labs(count: int) -> bytes:
     return ('{"resourceType": "Bundle", "type": "collection", "entry": [' + ", ".join(entries) + "]}").encode()
 
 
+def many_patients(count: int) -> bytes:
+    """A Bundle of `count` Patients and nothing else."""
+    patient = '{"resource": {"resourceType": "Patient", "gender": "male"}}'
+    entries = ", ".join([patient] * count)
+    return ('{"resourceType": "Bundle", "type": "collection", "entry": [' + entries + "]}").encode()
+
+
+def hook_request() -> bytes:
+    """A CDS Hooks patient-view request whose prefetch holds the baseline bundle's Patient and records."""
+    document = json.loads(BASELINE.read_text(encoding="utf-8"))
+    patient = document["entry"][0]["resource"]
+    others = [{"resource": e["resource"]} for e in document["entry"][1:]]
+    request = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {"userId": "Practitioner/1", "patientId": patient["id"]},
+        "prefetch": {
+            "patient": patient,
+            "observations": {"resourceType": "Bundle", "type": "searchset", "entry": others},
+        },
+    }
+    return json.dumps(request).encode()
+
+
 GENERATORS: dict[str, Callable[..., bytes]] = {
+    "many_patients": many_patients,
+    "hook_request": hook_request,
     "deep_arrays": deep_arrays,
     "deep_extension": deep_extension,
     "padded": padded,
@@ -354,24 +385,38 @@ def check_answer(response: Any, expect: dict[str, Any], reference: bytes, facts:
             assert reference_ in read, f"{reference_} was not counted"
 
 
+def check_headers(response: Any, expect: dict[str, Any]) -> None:
+    """The answer carries the expected headers (each value contains the text given) and lacks the absent ones."""
+    for name, value in expect.get("headers", {}).items():
+        assert str(value) in response.headers.get(name, ""), f"{name}: {response.headers.get(name)!r}"
+    for name in expect.get("absent_headers", ()):
+        assert name not in response.headers, f"{name}: {response.headers[name]!r}"
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
 def test_bad_input(case: dict[str, Any], clients: Clients, reference: bytes, baseline_bytes: bytes) -> None:
     """The case gets its documented answer, and the baseline is answered exactly as before."""
     client = clients.get(case.get("settings"))
     body = build_body(case)
+    request = case.get("request", {})
+    method, path = request.get("method", "POST"), request.get("path", MATCH)
     content_type = case.get("content_type", DEFAULT_TYPE)
-    headers = {"content-type": content_type} if content_type is not None else {}
+    headers = [("content-type", content_type)] if content_type is not None else []
+    headers += [(name, str(value)) for pair in request.get("headers", []) for name, value in pair.items()]
     content: bytes | Iterator[bytes] = _chunks(body) if case.get("stream") else body
-    response = client.post(MATCH, content=content, headers=headers)
+    response = client.request(method, path, content=content if method in ("POST", "PUT") else None, headers=headers)
     expect = case["expect"]
 
     assert response.status_code == expect["status"], (
         f"{case['name']}: expected {expect['status']}, got {response.status_code}: {response.text[:300]}"
     )
     assert response.headers.get("x-request-id") and response.headers.get("cache-control") == "no-store"
-    if response.status_code == 200:
+    check_headers(response, expect)
+    if method == "HEAD":
+        assert not response.content, "a HEAD answer has no body"
+    elif response.status_code == 200 and path.startswith("/match?"):
         check_answer(response, expect, reference, lambda: client.post(FACTS, content=body, headers=headers).json())
-    else:
+    elif response.status_code != 200:
         check_error(response, expect)
 
     after = client.post(MATCH, content=baseline_bytes, headers={"content-type": DEFAULT_TYPE})

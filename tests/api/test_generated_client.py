@@ -29,22 +29,23 @@ BIN = "Scripts" if os.name == "nt" else "bin"
 
 # Runs in the fresh venv with -I, so only the installed package can be imported.
 CLIENT_SCRIPT = """
-import json, sys
+import datetime, json, sys
 import trialmatch_client
 from trialmatch_client import Client
 from trialmatch_client.api.matching import match_patient
 from trialmatch_client.api.service import health
 from trialmatch_client.api.trials import list_trials
-from trialmatch_client.models import FhirBundle, Health, MatchResponse, OperationOutcome, TrialList
+from trialmatch_client.models import Health, MatchResponse, OperationOutcome, PatientBundle, TrialList
 
-base_url, bundle_path, as_of = sys.argv[1:4]
+base_url, bundle_path, day = sys.argv[1:4]
+as_of = datetime.date.fromisoformat(day)
 with open(bundle_path, encoding="utf-8") as handle:
-    body = FhirBundle.from_dict(json.load(handle))
+    body = PatientBundle.from_dict(json.load(handle))
 with Client(base_url=base_url, raise_on_unexpected_status=True, timeout=30) as client:
     up = health.sync_detailed(client=client)
     listed = list_trials.sync_detailed(client=client)
     matched = match_patient.sync_detailed(client=client, body=body, as_of=as_of)
-    refused = match_patient.sync_detailed(client=client, body=body, as_of=as_of, trial=["NCT00000000"])
+    refused = match_patient.sync_detailed(client=client, body=body, as_of=datetime.date(1800, 1, 1))
 assert isinstance(up.parsed, Health), up.content
 assert isinstance(listed.parsed, TrialList), listed.content
 assert isinstance(matched.parsed, MatchResponse), matched.content

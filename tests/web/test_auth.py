@@ -166,16 +166,29 @@ def test_serve_shares_one_session_secret_among_its_workers(
 ) -> None:
     """`trialmatch serve` with several workers and no configured secret draws one secret for all its workers."""
     import os
+    from types import SimpleNamespace
 
-    import uvicorn
-
-    from service import cli
+    from service import cli, server
     from service.settings import Settings, default_criteria_dir
 
     seen: list[str | None] = []
+
+    class Started:
+        """Stands in for uvicorn.Server: records the environment the workers would inherit."""
+
+        started = True
+
+        def __init__(self, config: object) -> None:
+            self.config = config
+
+        def run(self) -> None:
+            seen.append(os.environ.get("TRIALMATCH_SESSION_SECRET"))
+
     monkeypatch.delenv("TRIALMATCH_SESSION_SECRET", raising=False)
     monkeypatch.setattr(cli, "get_settings", lambda: Settings(criteria_dir=default_criteria_dir(), workers=workers))
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(os.environ.get("TRIALMATCH_SESSION_SECRET")))
+    monkeypatch.setattr(server, "prepare_multiprocess", lambda workers: None)
+    monkeypatch.setattr(server, "uvicorn_config", lambda settings, app: SimpleNamespace(workers=1))
+    monkeypatch.setattr(server.uvicorn, "Server", Started)
     try:
         assert cli.main(["serve"]) == 0
     finally:

@@ -109,7 +109,7 @@ def test_result_shows_evidence_fields_scores_and_checklist(open_app: FastAPI, br
             422,
             "no Patient",
         ),
-        ({"source": "upload", "as_of": "2026-02-30"}, b"{}", 400, "is not a valid date"),
+        ({"source": "upload", "as_of": "2026-02-30"}, b"{}", 400, "must be a date (YYYY-MM-DD) from 1900-01-01"),
         ({"source": "demo", "demo": "nobody"}, None, 400, "Choose one of the demo patients."),
         ({"source": "elsewhere"}, None, 400, "Choose how to give the Bundle"),
     ],
