@@ -209,6 +209,21 @@ class ReadFilter:
             return UNIDENTIFIED
         return f"{rtype} (no criterion reads its code)"
 
+    def wants(self, raw: Mapping[str, Any], as_of: dt.date | None) -> str | None:
+        """Return None if intake validates this raw resource (a Patient or a resource a criterion reads), else why not.
+
+        One resource at a time, as read_bundle decides it; population screening drops what this
+        rejects before grouping a patient's resources.
+        """
+        rtype = raw.get("resourceType")
+        if rtype == "Patient":
+            return None
+        if not isinstance(rtype, str) or rtype not in MODELS:
+            return str(rtype)
+        if (why := self.wants_record(rtype, raw)) is not None:
+            return why
+        return self.wants_observation(raw, as_of) if rtype == "Observation" else None
+
     def wants_observation(self, raw: Mapping[str, Any], as_of: dt.date | None) -> str | None:
         """Return None if the Observation is read, else why it is passed over."""
         window = _window_of(raw.get("code"), self.observation_windows)
@@ -392,9 +407,7 @@ def read_bundle(document: object, read_filter: ReadFilter, max_entries: int, as_
             patients.append((index, raw, full_url))
         elif rtype not in MODELS:
             skipped[rtype] += 1
-        elif (why := read_filter.wants_record(rtype, raw)) is not None or (
-            rtype == "Observation" and (why := read_filter.wants_observation(raw, as_of)) is not None
-        ):
+        elif (why := read_filter.wants(raw, as_of)) is not None:
             if why is UNIDENTIFIED:
                 name = _reference_keys(raw, None)
                 where = name[0] if name else f"Bundle.entry[{index}]"
