@@ -249,8 +249,20 @@ def _finish(temporary: Path, folder: Path, tally: Tally) -> None:
     os.replace(temporary, folder)
 
 
-def _reason(error: ClientError) -> str:
-    return "; ".join(issue.diagnostics for issue in error.issues[:3])
+_ENTRY = re.compile(r"^Bundle\.entry\[(\d+)\]\.resource(.*)$")
+
+
+def _reason(error: ClientError, bundle: dict[str, Any] | None = None) -> str:
+    """Return a client error's issues; in a Bundle screening built, each names the resource (Type/id) at fault."""
+    texts = []
+    for issue in error.issues[:3]:
+        text = issue.diagnostics
+        found = _ENTRY.match(issue.expression[0]) if bundle is not None and issue.expression else None
+        if found is not None and bundle is not None:
+            resource = bundle["entry"][int(found.group(1))]["resource"]
+            text = f"{resource.get('resourceType')}/{resource.get('id')}{found.group(2)}: {text.split(': ', 1)[-1]}"
+        texts.append(text)
+    return "; ".join(texts)
 
 
 def _attribute(data: bytes) -> str | None:
@@ -434,7 +446,7 @@ def match_partition(spec: RunSpec, part: int) -> Tally:
                 try:
                     record = record_of(match(bundle, catalog, spec.as_of, spec.trial_ids, spec.max_entries), trials)
                 except ClientError as error:
-                    reason = _reason(error)
+                    reason = _reason(error, bundle)
                 except RecursionError:
                     reason = "nested too deeply to read"
                 tally.seconds["match"] += time.perf_counter() - tick
