@@ -174,10 +174,9 @@ def _screen(args: argparse.Namespace) -> int:
 def _synth(args: argparse.Namespace) -> int:
     from service.screen.synth import write_population
 
-    settings = get_settings()
-    catalog = load_catalog(Path(args.criteria) if args.criteria else settings.criteria_dir, settings.copies_per_iu)
+    criteria = Path(args.criteria) if args.criteria else get_settings().criteria_dir
     as_of = dt.date.fromisoformat(args.as_of)
-    written = write_population(Path(args.out), args.patients, catalog, as_of, seed=args.seed, gzip=args.gzip)
+    written = write_population(Path(args.out), args.patients, criteria, as_of, seed=args.seed, gzip_files=args.gzip)
     print(f"wrote {written.patients} patients, {written.resources} resources to {args.out}", file=sys.stderr)
     return 0
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,7 +28,19 @@ import orjson
 from service.screen.bulk import CHUNK_BYTES, SourceError
 from service.screen.partition import Tally, catalog_fingerprint, catalog_of, layouts
 from service.screen.report import RunInfo, write_attrition, write_outputs, write_report
-from service.screen.run import PARTITION_BYTES, WORK_NAME, Format, Progress, default_workers, execute, plan, prepare_work_dir, run_dask, run_local
+from service.screen.run import (
+    PARTITION_BYTES,
+    WORK_NAME,
+    Format,
+    LocalRunner,
+    Progress,
+    Task,
+    default_workers,
+    execute,
+    plan,
+    prepare_work_dir,
+    run_dask,
+)
 from service.settings import get_settings
 
 __all__ = ["ScreenResult", "SourceError", "screen"]
@@ -89,36 +102,29 @@ def screen(
         raise SourceError(f"unknown trial id(s): {', '.join(unknown)}")
     trials = layouts(catalog, trial_ids)
     resumed = prepare_work_dir(run)
-    client: Any = None
-    owns_client = False
-    if scheduler is not None:
-        if isinstance(scheduler, str):
-            from distributed import Client
+    with ExitStack() as stack:
+        if scheduler is not None:
+            if isinstance(scheduler, str):
+                from distributed import Client
 
-            client, owns_client = Client(scheduler), True
+                client = stack.enter_context(Client(scheduler))
+            else:
+                client = scheduler
+            address = client.scheduler.address
+            executor = f"Dask cluster at {address} ({len(client.scheduler_info()['workers'])} workers)"
+
+            def runner(tasks: Sequence[Task]) -> Iterator[Tally]:
+                return run_dask(tasks, client)
         else:
-            client = scheduler
-        executor = f"Dask cluster at {client.scheduler.address} ({len(client.scheduler_info()['workers'])} workers)"
-
-        def runner(tasks: Any) -> Any:
-            return run_dask(tasks, client)
-    else:
-        count = workers if workers is not None else default_workers()
-        executor = f"{count} local process{'es' if count != 1 else ''}"
-
-        def runner(tasks: Any) -> Any:
-            return run_local(tasks, count)
-
-    try:
+            count = workers if workers is not None else default_workers()
+            count = max(1, min(count, max(len(run.chunks), run.spec.partitions)))
+            executor = f"{count} local process{'es' if count != 1 else ''}"
+            runner = stack.enter_context(LocalRunner(count))
         first, second, timings = execute(run, runner, Progress(progress))
-    finally:
-        if owns_client:
-            client.close()
     tick = time.monotonic()
     tally = Tally()
     tally.merge(first)
     tally.merge(second)
-    tally.counts["patients seen"] = first.counts["patients seen"]
     out.mkdir(parents=True, exist_ok=True)
     write_attrition(out, trials, tally)
     counts = write_outputs(out, run.spec, catalog, trials, tally, fmt)

@@ -281,10 +281,12 @@ def filter_and_partition(spec: RunSpec, index: int, chunk: Chunk) -> Tally:
     started = time.perf_counter()
     catalog = catalog_of(spec)
     read_filter = compile_catalog(catalog).read_filter
+    tally = Tally()
+    tally.seconds["load catalogue"] += time.perf_counter() - started
+    started = time.perf_counter()
     trials = layouts(catalog, spec.trial_ids)
     temporary = _fresh(folder)
     spill = _Spill(temporary)
-    tally = Tally()
     counts = tally.counts
     counts["source bytes"] = chunk.size
     parse_seconds = match_seconds = 0.0
@@ -418,8 +420,10 @@ def match_partition(spec: RunSpec, part: int) -> Tally:
     started = time.perf_counter()
     catalog = catalog_of(spec)
     trials = layouts(catalog, spec.trial_ids)
-    temporary = _fresh(folder)
     tally = Tally()
+    tally.seconds["load catalogue"] += time.perf_counter() - started
+    started = time.perf_counter()
+    temporary = _fresh(folder)
     groups: dict[bytes, list[list[bytes]]] = {}
     for line in _spill_lines(spec, part):
         kind, key, payload = line.split(b"\t", 2)

@@ -111,16 +111,33 @@ class Progress:
 Task = tuple[Callable[..., Tally], tuple[Any, ...]]
 
 
-def run_local(tasks: Sequence[Task], workers: int) -> Iterator[Tally]:
-    """Run tasks in this process (one worker) or a pool of processes, yielding tallies as they finish."""
-    if workers <= 1:
-        for function, args in tasks:
-            yield function(*args)
-        return
-    # spawn: a fresh interpreter per worker, safe whatever threads the caller runs.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: set[Future[Tally]] = {pool.submit(function, *args) for function, args in tasks}
+class LocalRunner:
+    """Runs tasks in this process (one worker) or in one pool of worker processes kept for the whole run."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalRunner:
+        if self.workers > 1:
+            # forkserver: workers fork from a clean server that has imported the screening code
+            # once, never from a caller that may run threads (a Dask client, a test runner).
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["service.screen.partition"])
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def __call__(self, tasks: Sequence[Task]) -> Iterator[Tally]:
+        """Yield each task's tally as it finishes."""
+        if self.pool is None:
+            for function, args in tasks:
+                yield function(*args)
+            return
+        pending: set[Future[Tally]] = {self.pool.submit(function, *args) for function, args in tasks}
         try:
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
