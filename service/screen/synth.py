@@ -624,13 +624,17 @@ def _correct_some(p: _Patient) -> None:
                 resource["status"] = p.rng.choice(("preliminary", "entered-in-error"))
 
 
+@cache
+def _catalogue(criteria_dir: Path) -> tuple[Catalog, dict[str, list[_Code]]]:
+    from service.criteria import load_catalog
+
+    return load_catalog(criteria_dir), _valueset_codes(criteria_dir)
+
+
 def write_population(out: Path, patients: int, criteria_dir: Path, as_of: dt.date, *, seed: int = 0,
                      gzip_files: bool = False) -> Written:
     """Write a seeded synthetic Bulk Data export of ``patients`` patients whose records lead up to ``as_of``."""
-    from service.criteria import load_catalog
-
-    catalog = load_catalog(criteria_dir)
-    sets = _valueset_codes(criteria_dir)
+    catalog, sets = _catalogue(criteria_dir)
     writer = ExportWriter(out, gzip_files=gzip_files)
     formulary: dict[str, dict[str, Any]] = {}
     for index in range(patients):
