@@ -167,7 +167,8 @@ def _screen(args: argparse.Namespace) -> int:
         print("interrupted; run the same command again to resume", file=sys.stderr)
         return 130
     if not args.quiet:
-        print(f"{result.patients} patients screened, {result.skipped} skipped; outputs in {result.out}", file=sys.stderr)
+        summary = f"{result.patients} patients screened, {result.skipped} skipped; outputs in {result.out}"
+        print(summary, file=sys.stderr)
     return 0
 
 

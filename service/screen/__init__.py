@@ -74,7 +74,7 @@ def screen(
     partition_bytes: int = PARTITION_BYTES,
     keep_work: bool = False,
 ) -> ScreenResult:
-    """Screen every patient of a Bulk FHIR export (or Bundle folder) against the catalogue and write the outputs to ``out``.
+    """Screen every patient of a Bulk FHIR export (or Bundle folder) against the catalogue; outputs go to ``out``.
 
     ``workers``: local processes (default: every core this process may use; 1 runs in-process).
     ``scheduler``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
@@ -107,7 +107,7 @@ def screen(
             if isinstance(scheduler, str):
                 from distributed import Client
 
-                client = stack.enter_context(Client(scheduler))
+                client = stack.enter_context(Client(scheduler))  # type: ignore[no-untyped-call]
             else:
                 client = scheduler
             address = client.scheduler.address

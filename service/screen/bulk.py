@@ -14,7 +14,6 @@ those names (their last path segment, looked up in the manifest's folder).
 from __future__ import annotations
 
 import gzip
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,7 +145,7 @@ def read_units(chunk: Chunk) -> Iterator[Unit]:
     """Yield the lines (NDJSON) or files (Bundles) of a chunk; blank lines are passed over."""
     if chunk.kind == "bundles":
         for path in chunk.paths:
-            name = os.path.basename(path)
+            name = Path(path).name
             try:
                 data = Path(path).read_bytes()
             except OSError as error:
@@ -155,7 +154,7 @@ def read_units(chunk: Chunk) -> Iterator[Unit]:
             yield Unit(data.removeprefix(BOM), name)
         return
     (path,) = chunk.paths
-    name = os.path.basename(path)
+    name = Path(path).name
     if chunk.kind == "gzip":
         with gzip.open(path, "rb") as stream:
             yield from _lines(stream.readline, name, 0, None, numbered=True)

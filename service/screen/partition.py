@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import shutil
 import time
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -138,7 +137,7 @@ class Tally:
     removed: dict[str, list[int]] = field(default_factory=dict)  # per trial: patients out at each step
     outcomes: dict[str, list[list[int]]] = field(default_factory=dict)  # per trial, per row: [p, f, u, r]
     missing: dict[str, list[int]] = field(default_factory=dict)  # item -> [patients, decisions, settled alone]
-    seconds: Counter[str] = field(default_factory=Counter)  # stage -> seconds of task time
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # stage -> task seconds
     counts: Counter[str] = field(default_factory=Counter)  # lines read, kept, dropped by reason, bytes
 
     def count(self, record: list[list[Any]], trials: tuple[TrialLayout, ...]) -> None:
@@ -174,11 +173,14 @@ class Tally:
             self.removed[trial] = [a + b for a, b in zip(mine, removed, strict=True)]
         for trial, rows in other.outcomes.items():
             mine_rows = self.outcomes.setdefault(trial, [[0, 0, 0, 0] for _ in rows])
-            self.outcomes[trial] = [[a + b for a, b in zip(x, y, strict=True)] for x, y in zip(mine_rows, rows, strict=True)]
+            self.outcomes[trial] = [
+                [a + b for a, b in zip(x, y, strict=True)] for x, y in zip(mine_rows, rows, strict=True)
+            ]
         for item, counts in other.missing.items():
             mine_counts = self.missing.setdefault(item, [0, 0, 0])
             self.missing[item] = [a + b for a, b in zip(mine_counts, counts, strict=True)]
-        self.seconds.update(other.seconds)
+        for stage, seconds in other.seconds.items():
+            self.seconds[stage] += seconds
         self.counts.update(other.counts)
 
     def to_json(self) -> bytes:
@@ -196,7 +198,7 @@ class Tally:
             raw["removed"],
             raw["outcomes"],
             raw["missing"],
-            Counter(raw["seconds"]),
+            defaultdict(float, raw["seconds"]),
             Counter(raw["counts"]),
         )
 
@@ -246,7 +248,7 @@ def _fresh(folder: Path) -> Path:
 
 def _finish(temporary: Path, folder: Path, tally: Tally) -> None:
     (temporary / "tally.json").write_bytes(tally.to_json())
-    os.replace(temporary, folder)
+    temporary.replace(folder)
 
 
 _ENTRY = re.compile(r"^Bundle\.entry\[(\d+)\]\.resource(.*)$")
@@ -351,7 +353,9 @@ def filter_and_partition(spec: RunSpec, index: int, chunk: Chunk) -> Tally:
     tally.seconds["write spill"] += time.perf_counter() - tick
     tally.seconds["match"] += match_seconds
     tally.seconds["parse and filter"] += parse_seconds
-    tally.seconds["read"] += time.perf_counter() - started - match_seconds - parse_seconds - tally.seconds["write spill"]
+    tally.seconds["read"] += (
+        time.perf_counter() - started - match_seconds - parse_seconds - tally.seconds["write spill"]
+    )
     _finish(temporary, folder, tally)
     return tally
 
@@ -371,7 +375,9 @@ def _bundle(
     patients = [
         e["resource"]
         for e in (entries if isinstance(entries, list) else ())
-        if isinstance(e, dict) and isinstance(e.get("resource"), dict) and e["resource"].get("resourceType") == "Patient"
+        if isinstance(e, dict)
+        and isinstance(e.get("resource"), dict)
+        and e["resource"].get("resourceType") == "Patient"
     ]
     rid = patients[0].get("id") if len(patients) == 1 else None
     patient_id = rid if isinstance(rid, str) and rid else None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import heapq
 import html
-import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,18 @@ from service.fhir_answer import AS_OF_URL, CATALOG_VERSION_URL, SCORE_URL, STATU
 from service.screen.partition import RunSpec, Tally, TrialLayout
 
 VERDICT_COLUMNS = ("patient_id", "trial_id", "status", "score", "failed", "unknown", "review")
-ATTRITION_COLUMNS = ("trial_id", "step", "criterion_id", "type", "remaining", "excluded", "pass", "fail", "unknown", "review")
+ATTRITION_COLUMNS = (
+    "trial_id",
+    "step",
+    "criterion_id",
+    "type",
+    "remaining",
+    "excluded",
+    "pass",
+    "fail",
+    "unknown",
+    "review",
+)
 SKIPPED_COLUMNS = ("patient_id", "source", "reason")
 STATUSES = ("eligible", "possibly_eligible", "ineligible")
 CANDIDATE_STATUSES = frozenset({"eligible", "possibly_eligible"})
@@ -68,7 +79,7 @@ def _ids(layout: TrialLayout, letters: str, letter: str) -> str:
 
 
 def _replace(temporary: Path) -> None:
-    os.replace(temporary, temporary.with_suffix(""))
+    temporary.replace(temporary.with_suffix(""))
 
 
 def write_outputs(
@@ -92,7 +103,15 @@ def write_outputs(
                 continue
             for layout, (status, score, letters, _missing) in zip(trials, record, strict=True):
                 verdicts.add(
-                    [patient_id, layout.id, status, score, _ids(layout, letters, "f"), _ids(layout, letters, "u"), _ids(layout, letters, "r")]
+                    [
+                        patient_id,
+                        layout.id,
+                        status,
+                        score,
+                        _ids(layout, letters, "f"),
+                        _ids(layout, letters, "u"),
+                        _ids(layout, letters, "r"),
+                    ]
                 )
                 counts["verdict rows"] += 1
                 if status in CANDIDATE_STATUSES:
@@ -122,8 +141,8 @@ class _VerdictWriter:
             self.csv = csv.writer(self.stream)
             self.csv.writerow(VERDICT_COLUMNS)
         else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+            import pyarrow as pa  # type: ignore[import-untyped]
+            import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
             self.schema = pa.schema(
                 [(name, pa.float64() if name == "score" else pa.string()) for name in VERDICT_COLUMNS]
@@ -161,7 +180,7 @@ class _GroupWriter:
     def __init__(self, out: Path, trial_id: str, spec: RunSpec, catalog: Catalog, tally: Tally) -> None:
         self.path = out / "candidates" / f"{trial_id}.json.tmp"
         self.stream = self.path.open("wb")
-        statuses = tally.status.get(trial_id, {})
+        statuses = tally.status.get(trial_id, Counter())
         quantity = sum(statuses.get(s, 0) for s in CANDIDATE_STATUSES)
         head = {
             "resourceType": "Group",
@@ -197,7 +216,7 @@ def attrition_rows(trials: tuple[TrialLayout, ...], tally: Tally) -> list[list[A
     """Return attrition.csv's rows: per trial the screened count, each registry line, then each status."""
     rows: list[list[Any]] = []
     for layout in trials:
-        screened = sum(tally.status.get(layout.id, {}).values())
+        screened = sum(tally.status.get(layout.id, Counter()).values())
         outcomes = tally.outcomes.get(layout.id, [[0, 0, 0, 0] for _ in layout.rows])
         removed = tally.removed.get(layout.id, [0] * len(layout.steps))
         rows.append([layout.id, 0, "", "", screened, 0, "", "", "", ""])
@@ -206,8 +225,9 @@ def attrition_rows(trials: tuple[TrialLayout, ...], tally: Tally) -> list[list[A
             remaining -= removed[step - 1]
             cid, _, ctype = layout.rows[row]
             rows.append([layout.id, step, cid, ctype, remaining, removed[step - 1], *outcomes[row]])
+        counts = tally.status.get(layout.id, Counter())
         for status in STATUSES:
-            rows.append([layout.id, "status", status, "", tally.status.get(layout.id, {}).get(status, 0), "", "", "", "", ""])
+            rows.append([layout.id, "status", status, "", counts.get(status, 0), "", "", "", "", ""])
     return rows
 
 
@@ -233,7 +253,8 @@ section{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:18px 
 .chip{border-radius:6px;padding:6px 12px;font-weight:600}
 .eligible{background:#e3f4e8;color:#17603a}.possibly_eligible{background:#fff3d6;color:#7a5300}
 .ineligible{background:#fde5e5;color:#8c1d1d}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceff3;vertical-align:top}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceff3;vertical-align:top}
 th{color:#5b6475;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 svg text{font:12px system-ui,sans-serif;fill:#1d2433}
 .muted{color:#5b6475}
@@ -255,7 +276,8 @@ def _funnel(layout: TrialLayout, tally: Tally, screened: int) -> str:
     row_height, label_width, bar_width = 20, 70, 620
     height = row_height * len(bars) + 4
     parts = [
-        f'<svg role="img" aria-label="attrition funnel of {html.escape(layout.id)}" width="{label_width + bar_width + 170}" '
+        f'<svg role="img" aria-label="attrition funnel of {html.escape(layout.id)}" '
+        f'width="{label_width + bar_width + 170}" '
         f'height="{height}" viewBox="0 0 {label_width + bar_width + 170} {height}">'
     ]
     for index, (label, count, out) in enumerate(bars):
@@ -264,7 +286,9 @@ def _funnel(layout: TrialLayout, tally: Tally, screened: int) -> str:
         x = label_width + (bar_width - width) / 2
         colour = "#4a78c2" if index == 0 else ("#7fa6de" if out == 0 else "#5b8fd8")
         parts.append(f'<text x="0" y="{y + 14}">{html.escape(label)}</text>')
-        parts.append(f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{row_height - 4}" rx="2" fill="{colour}"/>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{row_height - 4}" rx="2" fill="{colour}"/>'
+        )
         note = f"{count:,}" + (f"  (-{out:,})" if out else "")
         parts.append(f'<text x="{label_width + bar_width + 8}" y="{y + 14}">{note}</text>')
     parts.append("</svg>")
@@ -273,7 +297,7 @@ def _funnel(layout: TrialLayout, tally: Tally, screened: int) -> str:
 
 def _trial_section(layout: TrialLayout, catalog: Catalog, tally: Tally) -> str:
     trial = catalog.trials[layout.id]
-    statuses = tally.status.get(layout.id, {})
+    statuses = tally.status.get(layout.id, Counter())
     screened = sum(statuses.values())
     chips = "".join(
         f'<span class="chip {s}">{html.escape(s.replace("_", " "))}: {statuses.get(s, 0):,}</span>' for s in STATUSES
@@ -281,13 +305,17 @@ def _trial_section(layout: TrialLayout, catalog: Catalog, tally: Tally) -> str:
     texts = {c.id: c.text for c in trial.criteria}
     outcomes = tally.outcomes.get(layout.id, [[0, 0, 0, 0] for _ in layout.rows])
     failing = sorted(
-        ((outcomes[row][1], layout.rows[row][0]) for row in layout.steps if outcomes[row][1]), key=lambda x: (-x[0], x[1])
+        ((outcomes[row][1], layout.rows[row][0]) for row in layout.steps if outcomes[row][1]),
+        key=lambda x: (-x[0], x[1]),
     )[:8]
-    reasons = "".join(
-        f'<tr><td>{html.escape(cid)}</td><td>{html.escape(_short(texts.get(cid, "")))}</td>'
-        f'<td class="n">{count:,}</td><td class="n">{count / screened:.0%}</td></tr>'
-        for count, cid in failing
-    ) or '<tr><td colspan="4" class="muted">no criterion failed</td></tr>'
+    reasons = (
+        "".join(
+            f"<tr><td>{html.escape(cid)}</td><td>{html.escape(_short(texts.get(cid, '')))}</td>"
+            f'<td class="n">{count:,}</td><td class="n">{count / screened:.0%}</td></tr>'
+            for count, cid in failing
+        )
+        or '<tr><td colspan="4" class="muted">no criterion failed</td></tr>'
+    )
     return (
         f'<section id="{html.escape(layout.id)}"><h2>{html.escape(layout.id)}</h2>'
         f'<p class="sub">{html.escape(trial.title)}</p><div class="chips">{chips}</div>'
@@ -303,20 +331,27 @@ def _short(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def write_report(out: Path, spec: RunSpec, catalog: Catalog, trials: tuple[TrialLayout, ...], tally: Tally, info: RunInfo) -> None:
+def write_report(
+    out: Path, spec: RunSpec, catalog: Catalog, trials: tuple[TrialLayout, ...], tally: Tally, info: RunInfo
+) -> None:
     """Write report.html: per trial the funnel, statuses and exclusion reasons; the data most often missing; the run."""
     missing = sorted(tally.missing.items(), key=lambda item: (-item[1][1], item[0]))[:12]
-    missing_rows = "".join(
-        f"<tr><td>{html.escape(item)}</td><td class='n'>{patients:,}</td><td class='n'>{decisions:,}</td>"
-        f"<td class='n'>{alone:,}</td><td>ordering {html.escape(item)} for {patients:,} patients would settle "
-        f"{alone:,} trial decisions outright and inform {decisions:,}</td></tr>"
-        for item, (patients, decisions, alone) in missing
-    ) or '<tr><td colspan="5" class="muted">nothing missing</td></tr>'
+    missing_rows = (
+        "".join(
+            f"<tr><td>{html.escape(item)}</td><td class='n'>{patients:,}</td><td class='n'>{decisions:,}</td>"
+            f"<td class='n'>{alone:,}</td><td>ordering {html.escape(item)} for {patients:,} patients would settle "
+            f"{alone:,} trial decisions outright and inform {decisions:,}</td></tr>"
+            for item, (patients, decisions, alone) in missing
+        )
+        or '<tr><td colspan="5" class="muted">nothing missing</td></tr>'
+    )
     seconds = "".join(f"<tr><td>{html.escape(k)}</td><td class='n'>{v:,.2f}</td></tr>" for k, v in info.seconds.items())
     task_seconds = "".join(
         f"<tr><td>{html.escape(k)}</td><td class='n'>{v:,.2f}</td></tr>" for k, v in sorted(tally.seconds.items())
     )
-    dropped = sorted(((k[len("dropped ") :], v) for k, v in tally.counts.items() if k.startswith("dropped ")), key=lambda x: -x[1])
+    dropped = sorted(
+        ((k[len("dropped ") :], v) for k, v in tally.counts.items() if k.startswith("dropped ")), key=lambda x: -x[1]
+    )
     dropped_text = ", ".join(f"{name} {count:,}" for name, count in dropped[:8]) or "none"
     params = [
         ("source", info.source),
@@ -341,7 +376,8 @@ def write_report(out: Path, spec: RunSpec, catalog: Catalog, trials: tuple[Trial
         f"<h1>Population screening</h1><p class='sub'>{tally.patients:,} patients screened against "
         f"{len(trials)} trials as of {spec.as_of.isoformat()}; catalogue {html.escape(catalog.version)}.</p>"
         f"{sections}"
-        "<section id='missing'><h2>Data most often missing</h2><p class='sub'>Across possibly eligible trial decisions: "
+        "<section id='missing'><h2>Data most often missing</h2>"
+        "<p class='sub'>Across possibly eligible trial decisions: "
         "how many patients lack the item, how many decisions wait on it, and how many it alone would settle.</p>"
         "<table><tr><th>item</th><th>patients</th><th>decisions</th><th>settled by it alone</th><th></th></tr>"
         f"{missing_rows}</table></section>"

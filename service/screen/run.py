@@ -96,7 +96,13 @@ class Progress:
         left = elapsed * (1 - fraction) / fraction if fraction > 0 else math.inf
         width = 24
         bar = "#" * int(fraction * width) + "-" * (width - int(fraction * width))
-        eta = "--:--" if math.isinf(left) else time.strftime("%M:%S", time.gmtime(left)) if left < 3600 else f"{left / 3600:.1f} h"
+        eta = (
+            "--:--"
+            if math.isinf(left)
+            else time.strftime("%M:%S", time.gmtime(left))
+            if left < 3600
+            else f"{left / 3600:.1f} h"
+        )
         line = f"{stage:<9} [{bar}] {fraction:6.1%}  {count / elapsed:7.1f} {rate_of}/s  eta {eta}"
         if self.tty:
             self.stream.write("\r" + line + ("\n" if final else ""))
@@ -154,7 +160,7 @@ def run_dask(tasks: Sequence[Task], client: Any) -> Iterator[Tally]:
 
     futures = [client.submit(function, *args, pure=False) for function, args in tasks]
     try:
-        for future in as_completed(futures):
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
             yield future.result()
     finally:
         client.cancel([f for f in futures if not f.done()])

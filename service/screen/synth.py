@@ -23,11 +23,10 @@ import datetime as dt
 import gzip
 import json
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 
@@ -56,7 +55,8 @@ class ExportWriter:
     def _open(self, rtype: str, part: int) -> tuple[IO[bytes], Path, int]:
         name = f"{rtype}.{part:03d}.ndjson" + (".gz" if self.gzip else "")
         path = self.folder / name
-        stream: IO[bytes] = gzip.open(path, "wb", compresslevel=1) if self.gzip else path.open("wb")  # noqa: SIM115
+        opened = gzip.GzipFile(path, "wb", compresslevel=1) if self.gzip else path.open("wb")
+        stream = cast(IO[bytes], opened)
         self.outputs.append({"type": rtype, "url": name})
         self.counts[path] = 0
         return stream, path, part
@@ -146,8 +146,16 @@ NOT_PREGNANT = (SNOMED, "60001007", "Not pregnant")
 
 # Value sets that define who the patient is, drawn by the patient's kind rather than as a comorbidity.
 CORE_SETS = frozenset(
-    {"chronic-hepatitis-b", "cirrhosis", "decompensated-cirrhosis", "ascites", "alcoholic-liver-disease",
-     "metabolic-fatty-liver-disease", "hepatitis-c", "autoimmune-hepatitis"}
+    {
+        "chronic-hepatitis-b",
+        "cirrhosis",
+        "decompensated-cirrhosis",
+        "ascites",
+        "alcoholic-liver-disease",
+        "metabolic-fatty-liver-disease",
+        "hepatitis-c",
+        "autoimmune-hepatitis",
+    }
 )
 KINDS = (("hbv-decompensated", 0.24), ("hbv-compensated", 0.12), ("other-liver", 0.24), ("no-liver", 0.40))
 
@@ -178,7 +186,9 @@ def _valueset_codes(catalog_dir: Path) -> dict[str, list[_Code]]:
         vs = ValueSet.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         excluded = tuple(p.prefix for p in vs.exclude_prefixes)
         codes = [_Code(c.system, c.code, c.display) for c in vs.codes]
-        codes += [_Code(p.system, p.prefix, p.display) for p in vs.prefixes if not p.prefix.startswith(excluded or ("\0",))]
+        codes += [
+            _Code(p.system, p.prefix, p.display) for p in vs.prefixes if not p.prefix.startswith(excluded or ("\0",))
+        ]
         names = [_Code(LOCAL_DRUGS, "", n.name) for n in vs.names]
         out[vs.id] = codes or names
     return out
@@ -187,7 +197,9 @@ def _valueset_codes(catalog_dir: Path) -> dict[str, list[_Code]]:
 class _Patient:
     """One synthetic patient's resources, built from its own random stream."""
 
-    def __init__(self, rng: random.Random, index: int, as_of: dt.date, sets: dict[str, list[_Code]], catalog: Catalog) -> None:
+    def __init__(
+        self, rng: random.Random, index: int, as_of: dt.date, sets: dict[str, list[_Code]], catalog: Catalog
+    ) -> None:
         self.rng = rng
         self.as_of = as_of
         self.sets = sets
@@ -227,8 +239,16 @@ class _Patient:
 
     def concept(self, code: _Code) -> dict[str, Any]:
         if not code.code:  # a drug known only by name, as a local dictionary spells it
-            return {"coding": [{"system": code.system, "code": str(self.rng.randint(10000, 99999)),
-                                "display": code.display.capitalize() + " tablet"}], "text": code.display.capitalize()}
+            return {
+                "coding": [
+                    {
+                        "system": code.system,
+                        "code": str(self.rng.randint(10000, 99999)),
+                        "display": code.display.capitalize() + " tablet",
+                    }
+                ],
+                "text": code.display.capitalize(),
+            }
         return {"coding": [{"system": code.system, "code": code.code, "display": code.display}], "text": code.display}
 
     def pick(self, valueset: str, systems: tuple[str, ...] = ()) -> _Code:
@@ -251,8 +271,16 @@ class _Patient:
             "id": self.uuid(),
             "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active" if active else "resolved"}]},
             "verificationStatus": {"coding": [{"system": VERIFICATION, "code": verification}]},
-            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
-                                      "code": "problem-list-item"}]}],
+            "category": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                            "code": "problem-list-item",
+                        }
+                    ]
+                }
+            ],
             "code": concept,
             "subject": self.ref,
             "onsetDateTime": self.stamp(onset),
@@ -268,26 +296,52 @@ class _Patient:
     def condition_other(self, code: str, display: str) -> None:
         """A problem no criterion reads (hypertension, osteoarthritis...), as Synthea codes it."""
         onset = self.days_ago(100, 6000)
-        self.add({"resourceType": "Condition", "id": self.uuid(),
-                  "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
-                  "verificationStatus": {"coding": [{"system": VERIFICATION, "code": "confirmed"}]},
-                  "code": {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display},
-                  "subject": self.ref, "onsetDateTime": self.stamp(onset), "recordedDate": self.stamp(onset)})
+        self.add(
+            {
+                "resourceType": "Condition",
+                "id": self.uuid(),
+                "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
+                "verificationStatus": {"coding": [{"system": VERIFICATION, "code": "confirmed"}]},
+                "code": {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display},
+                "subject": self.ref,
+                "onsetDateTime": self.stamp(onset),
+                "recordedDate": self.stamp(onset),
+            }
+        )
 
     def procedure(self, valueset: str, day: dt.date) -> None:
         code = self.pick(valueset, (SNOMED, "http://www.cms.gov/Medicare/Coding/ICD10"))
-        self.add({"resourceType": "Procedure", "id": self.uuid(), "status": "completed", "code": self.concept(code),
-                  "subject": self.ref, "performedPeriod": {"start": self.stamp(day), "end": self.stamp(day)}})
+        self.add(
+            {
+                "resourceType": "Procedure",
+                "id": self.uuid(),
+                "status": "completed",
+                "code": self.concept(code),
+                "subject": self.ref,
+                "performedPeriod": {"start": self.stamp(day), "end": self.stamp(day)},
+            }
+        )
 
     def medication(self, valueset: str, start: dt.date, *, ongoing: bool, refills: bool = False) -> None:
         code = self.pick(valueset)
         concept = self.concept(code)
         style = self.rng.random()
         if style < 0.2:
-            self.add({"resourceType": "MedicationStatement", "id": self.uuid(),
-                      "status": "active" if ongoing else "completed", "medicationCodeableConcept": concept,
-                      "subject": self.ref, "effectivePeriod": {"start": start.isoformat()} if ongoing else
-                      {"start": start.isoformat(), "end": min(self.as_of, start + dt.timedelta(days=60)).isoformat()}})
+            self.add(
+                {
+                    "resourceType": "MedicationStatement",
+                    "id": self.uuid(),
+                    "status": "active" if ongoing else "completed",
+                    "medicationCodeableConcept": concept,
+                    "subject": self.ref,
+                    "effectivePeriod": {"start": start.isoformat()}
+                    if ongoing
+                    else {
+                        "start": start.isoformat(),
+                        "end": min(self.as_of, start + dt.timedelta(days=60)).isoformat(),
+                    },
+                }
+            )
             return
         reference = None
         if style < 0.3 and code.code:
@@ -297,32 +351,63 @@ class _Patient:
             base["medicationReference"] = reference
         else:
             base["medicationCodeableConcept"] = concept
-        first = dict(base, id=self.uuid(), status="active" if ongoing else "stopped", authoredOn=self.stamp(start),
-                     dispenseRequest={"numberOfRepeatsAllowed": 3,
-                                      "expectedSupplyDuration": {"value": 90, "unit": "days",
-                                                                 "system": UCUM, "code": "d"}})
+        first = dict(
+            base,
+            id=self.uuid(),
+            status="active" if ongoing else "stopped",
+            authoredOn=self.stamp(start),
+            dispenseRequest={
+                "numberOfRepeatsAllowed": 3,
+                "expectedSupplyDuration": {"value": 90, "unit": "days", "system": UCUM, "code": "d"},
+            },
+        )
         self.add(first)
         if refills:  # refill orders: each a 90-day validity period, the last one open
             day = start + dt.timedelta(days=90)
             while day < self.as_of - dt.timedelta(days=90):
                 end = day + dt.timedelta(days=90)
-                self.add(dict(base, id=self.uuid(), status="completed", authoredOn=self.stamp(day),
-                              dispenseRequest={"validityPeriod": {"start": day.isoformat(), "end": end.isoformat()}}))
+                self.add(
+                    dict(
+                        base,
+                        id=self.uuid(),
+                        status="completed",
+                        authoredOn=self.stamp(day),
+                        dispenseRequest={"validityPeriod": {"start": day.isoformat(), "end": end.isoformat()}},
+                    )
+                )
                 day = end
 
-    def lab(self, analyte: str, value: float, unit: str, day: dt.date, *, comparator: str | None = None,
-            high: float | None = None, status: str = "final", code_index: int = 0) -> None:
+    def lab(
+        self,
+        analyte: str,
+        value: float,
+        unit: str,
+        day: dt.date,
+        *,
+        comparator: str | None = None,
+        high: float | None = None,
+        status: str = "final",
+        code_index: int = 0,
+    ) -> None:
         codes = self.catalog.analytes.analytes[analyte].codes
         code = codes[min(code_index, len(codes) - 1)]
-        quantity: dict[str, Any] = {"value": round(value, 2 if abs(value) < 100 else 0), "unit": unit,
-                                    "system": UCUM, "code": unit}
+        quantity: dict[str, Any] = {
+            "value": round(value, 2 if abs(value) < 100 else 0),
+            "unit": unit,
+            "system": UCUM,
+            "code": unit,
+        }
         if comparator:
             quantity["comparator"] = comparator
         resource: dict[str, Any] = {
-            "resourceType": "Observation", "id": self.uuid(), "status": status,
+            "resourceType": "Observation",
+            "id": self.uuid(),
+            "status": status,
             "category": [{"coding": [{"system": CATEGORY, "code": "laboratory", "display": "laboratory"}]}],
             "code": {"coding": [{"system": LOINC, "code": code.code, "display": code.display}], "text": code.display},
-            "subject": self.ref, "effectiveDateTime": self.stamp(day), "issued": self.stamp(day),
+            "subject": self.ref,
+            "effectiveDateTime": self.stamp(day),
+            "issued": self.stamp(day),
             "valueQuantity": quantity,
         }
         if high is not None:
@@ -332,18 +417,30 @@ class _Patient:
     def coded(self, analyte: str, answer: tuple[str, str, str], day: dt.date) -> None:
         code = self.catalog.analytes.analytes[analyte].codes[0]
         system, value, display = answer
-        self.add({"resourceType": "Observation", "id": self.uuid(), "status": "final",
-                  "category": [{"coding": [{"system": CATEGORY, "code": "laboratory"}]}],
-                  "code": {"coding": [{"system": LOINC, "code": code.code, "display": code.display}]},
-                  "subject": self.ref, "effectiveDateTime": self.stamp(day),
-                  "valueCodeableConcept": {"coding": [{"system": system, "code": value, "display": display}],
-                                           "text": display}})
+        self.add(
+            {
+                "resourceType": "Observation",
+                "id": self.uuid(),
+                "status": "final",
+                "category": [{"coding": [{"system": CATEGORY, "code": "laboratory"}]}],
+                "code": {"coding": [{"system": LOINC, "code": code.code, "display": code.display}]},
+                "subject": self.ref,
+                "effectiveDateTime": self.stamp(day),
+                "valueCodeableConcept": {
+                    "coding": [{"system": system, "code": value, "display": display}],
+                    "text": display,
+                },
+            }
+        )
 
 
 def severity_code(severity: str) -> dict[str, str]:
     """Return the SNOMED CT severity code of mild, moderate or severe (FHIR condition-severity value set)."""
-    return {"mild": {"code": "255604002", "display": "Mild"}, "moderate": {"code": "6736007", "display": "Moderate"},
-            "severe": {"code": "24484000", "display": "Severe"}}[severity]
+    return {
+        "mild": {"code": "255604002", "display": "Mild"},
+        "moderate": {"code": "6736007", "display": "Moderate"},
+        "severe": {"code": "24484000", "display": "Severe"},
+    }[severity]
 
 
 def medication_id(code: _Code) -> str:
@@ -437,37 +534,103 @@ def _encounter(p: _Patient, day: dt.date, body: bool, height: float, bmi: float)
     code, display = rng.choice(ENCOUNTER_TYPES)
     encounter = p.uuid()
     start = p.stamp(day)
-    p.add({"resourceType": "Encounter", "id": encounter, "status": "finished",
-           "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
-           "type": [{"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display}],
-           "subject": p.ref, "period": {"start": start, "end": start},
-           "serviceProvider": {"reference": "Organization/hospital-1", "display": "General Hospital"}})
-    item = {"sequence": 1, "productOrService": {"coding": [{"system": SNOMED, "code": code, "display": display}]},
-            "encounter": [{"reference": f"Encounter/{encounter}"}]}
+    p.add(
+        {
+            "resourceType": "Encounter",
+            "id": encounter,
+            "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+            "type": [{"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display}],
+            "subject": p.ref,
+            "period": {"start": start, "end": start},
+            "serviceProvider": {"reference": "Organization/hospital-1", "display": "General Hospital"},
+        }
+    )
+    item = {
+        "sequence": 1,
+        "productOrService": {"coding": [{"system": SNOMED, "code": code, "display": display}]},
+        "encounter": [{"reference": f"Encounter/{encounter}"}],
+    }
     claim = p.uuid()
-    p.add({"resourceType": "Claim", "id": claim, "status": "active",
-           "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
-           "use": "claim", "patient": p.ref, "billablePeriod": {"start": start, "end": start}, "created": start,
-           "provider": {"reference": "Organization/hospital-1"},
-           "priority": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/processpriority", "code": "normal"}]},
-           "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "private"}}],
-           "item": [item], "total": {"value": rng.randint(80, 900), "currency": "USD"}})
-    p.add({"resourceType": "ExplanationOfBenefit", "id": p.uuid(), "status": "active",
-           "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
-           "use": "claim", "patient": p.ref, "billablePeriod": {"start": start, "end": start}, "created": start,
-           "insurer": {"display": "private"}, "provider": {"reference": "Organization/hospital-1"},
-           "claim": {"reference": f"Claim/{claim}"}, "outcome": "complete",
-           "insurance": [{"focal": True, "coverage": {"display": "private"}}],
-           "item": [dict(item, servicedDate=day.isoformat(),
-                         adjudication=[{"category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/adjudication", "code": "submitted"}]},
-                                        "amount": {"value": rng.randint(80, 900), "currency": "USD"}}])],
-           "payment": {"amount": {"value": rng.randint(50, 700), "currency": "USD"}}})
+    p.add(
+        {
+            "resourceType": "Claim",
+            "id": claim,
+            "status": "active",
+            "type": {
+                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]
+            },
+            "use": "claim",
+            "patient": p.ref,
+            "billablePeriod": {"start": start, "end": start},
+            "created": start,
+            "provider": {"reference": "Organization/hospital-1"},
+            "priority": {
+                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/processpriority", "code": "normal"}]
+            },
+            "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "private"}}],
+            "item": [item],
+            "total": {"value": rng.randint(80, 900), "currency": "USD"},
+        }
+    )
+    p.add(
+        {
+            "resourceType": "ExplanationOfBenefit",
+            "id": p.uuid(),
+            "status": "active",
+            "type": {
+                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]
+            },
+            "use": "claim",
+            "patient": p.ref,
+            "billablePeriod": {"start": start, "end": start},
+            "created": start,
+            "insurer": {"display": "private"},
+            "provider": {"reference": "Organization/hospital-1"},
+            "claim": {"reference": f"Claim/{claim}"},
+            "outcome": "complete",
+            "insurance": [{"focal": True, "coverage": {"display": "private"}}],
+            "item": [
+                dict(
+                    item,
+                    servicedDate=day.isoformat(),
+                    adjudication=[
+                        {
+                            "category": {
+                                "coding": [
+                                    {
+                                        "system": "http://terminology.hl7.org/CodeSystem/adjudication",
+                                        "code": "submitted",
+                                    }
+                                ]
+                            },
+                            "amount": {"value": rng.randint(80, 900), "currency": "USD"},
+                        }
+                    ],
+                )
+            ],
+            "payment": {"amount": {"value": rng.randint(50, 700), "currency": "USD"}},
+        }
+    )
     for loinc, name, unit, low, high in VITALS:
-        p.add({"resourceType": "Observation", "id": p.uuid(), "status": "final",
-               "category": [{"coding": [{"system": CATEGORY, "code": "vital-signs"}]}],
-               "code": {"coding": [{"system": LOINC, "code": loinc, "display": name}], "text": name},
-               "subject": p.ref, "encounter": {"reference": f"Encounter/{encounter}"}, "effectiveDateTime": start,
-               "valueQuantity": {"value": round(rng.uniform(low, high), 1), "unit": unit, "system": UCUM, "code": unit}})
+        p.add(
+            {
+                "resourceType": "Observation",
+                "id": p.uuid(),
+                "status": "final",
+                "category": [{"coding": [{"system": CATEGORY, "code": "vital-signs"}]}],
+                "code": {"coding": [{"system": LOINC, "code": loinc, "display": name}], "text": name},
+                "subject": p.ref,
+                "encounter": {"reference": f"Encounter/{encounter}"},
+                "effectiveDateTime": start,
+                "valueQuantity": {
+                    "value": round(rng.uniform(low, high), 1),
+                    "unit": unit,
+                    "system": UCUM,
+                    "code": unit,
+                },
+            }
+        )
     if body:
         weight = bmi * (height / 100) ** 2 * rng.uniform(0.98, 1.02)
         if rng.random() < 0.15:
@@ -487,7 +650,7 @@ def _reads(catalog: Catalog) -> CatalogReads:
 
 def build_patient(index: int, seed: int, as_of: dt.date, sets: dict[str, list[_Code]], catalog: Catalog) -> _Patient:
     """Return one synthetic patient: a kind, demographics, problems, medications, labs and the export's bulk."""
-    rng = random.Random(f"{seed}:{index}")
+    rng = random.Random(f"{seed}:{index}")  # noqa: S311 (synthetic data, not security)
     p = _Patient(rng, index, as_of, sets, catalog)
     kind = rng.choices([k for k, _ in KINDS], [w for _, w in KINDS])[0]
     liver = kind != "no-liver"
@@ -498,10 +661,18 @@ def build_patient(index: int, seed: int, as_of: dt.date, sets: dict[str, list[_C
     if rng.random() < 0.015:
         birth_text = birth_text[:4] if rng.random() < 0.5 else birth_text[:7]
     patient: dict[str, Any] = {
-        "resourceType": "Patient", "id": p.id,
+        "resourceType": "Patient",
+        "id": p.id,
         "identifier": [{"system": "urn:oid:2.16.840.1.113883.3.9999.2", "value": f"MRN{seed:02d}{index:08d}"}],
-        "name": [{"use": "official", "family": f"Synthetic{index}", "given": [rng.choice(("Alex", "Sam", "Kim", "Lee", "Ana"))]}],
-        "gender": "male" if male else "female", "birthDate": birth_text,
+        "name": [
+            {
+                "use": "official",
+                "family": f"Synthetic{index}",
+                "given": [rng.choice(("Alex", "Sam", "Kim", "Lee", "Ana"))],
+            }
+        ],
+        "gender": "male" if male else "female",
+        "birthDate": birth_text,
         "address": [{"city": "Springfield", "state": "MA", "country": "US"}],
     }
     if rng.random() < 0.005:
@@ -516,14 +687,23 @@ def build_patient(index: int, seed: int, as_of: dt.date, sets: dict[str, list[_C
     if kind == "hbv-decompensated":
         grade = "severe" if severe else rng.choice(("mild", "moderate"))
         p.condition("ascites", p.days_ago(0, 400), severity=grade)
-        for valueset in rng.sample(("variceal-bleeding", "hepatic-encephalopathy", "spontaneous-bacterial-peritonitis",
-                                    "hepatorenal-syndrome"), rng.randint(0, 2)):
+        for valueset in rng.sample(
+            (
+                "variceal-bleeding",
+                "hepatic-encephalopathy",
+                "spontaneous-bacterial-peritonitis",
+                "hepatorenal-syndrome",
+            ),
+            rng.randint(0, 2),
+        ):
             onset = p.days_ago(0, 30) if rng.random() < 0.25 else p.days_ago(31, 900)
             p.condition(valueset, onset, active=rng.random() < 0.6)
         if rng.random() < 0.3:
             p.condition("decompensated-cirrhosis", p.days_ago(0, 600))
     if kind == "other-liver":
-        cause = rng.choice(("alcoholic-liver-disease", "metabolic-fatty-liver-disease", "hepatitis-c", "autoimmune-hepatitis"))
+        cause = rng.choice(
+            ("alcoholic-liver-disease", "metabolic-fatty-liver-disease", "hepatitis-c", "autoimmune-hepatitis")
+        )
         p.condition(cause, p.days_ago(300, 5000), active=cause != "hepatitis-c" or rng.random() < 0.5)
         if rng.random() < 0.4:
             p.condition("cirrhosis", p.days_ago(100, 3000))
@@ -559,22 +739,43 @@ def build_patient(index: int, seed: int, as_of: dt.date, sets: dict[str, list[_C
     if kind.startswith("hbv") and rng.random() < 0.9:
         ongoing = rng.random() < 0.93
         p.medication("hbv-antivirals", p.days_ago(10, 2600), ongoing=ongoing, refills=ongoing)
-    for valueset, chance in (("methadone", 0.02), ("systemic-corticosteroids", 0.03), ("albumin-human", 0.06 if liver else 0.0)):
+    for valueset, chance in (
+        ("methadone", 0.02),
+        ("systemic-corticosteroids", 0.03),
+        ("albumin-human", 0.06 if liver else 0.0),
+    ):
         if rng.random() < chance:
             p.medication(valueset, p.recent(), ongoing=valueset != "albumin-human" and rng.random() < 0.7)
     for code, display in rng.sample(OTHER_MEDICATIONS, rng.randint(0, 2)):
-        p.add({"resourceType": "MedicationRequest", "id": p.uuid(), "status": "active", "intent": "order",
-               "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": code, "display": display}], "text": display},
-               "subject": p.ref, "authoredOn": p.stamp(p.days_ago(30, 1500))})
+        p.add(
+            {
+                "resourceType": "MedicationRequest",
+                "id": p.uuid(),
+                "status": "active",
+                "intent": "order",
+                "medicationCodeableConcept": {
+                    "coding": [{"system": RXNORM, "code": code, "display": display}],
+                    "text": display,
+                },
+                "subject": p.ref,
+                "authoredOn": p.stamp(p.days_ago(30, 1500)),
+            }
+        )
     for _ in range(rng.choice((0, 0, 0, 1, 1, 2, 3))):
         code, display = rng.choice(ALLERGIES)
         severity = rng.choices(("mild", "moderate", "severe"), (0.6, 0.3, 0.1))[0]
-        p.add({"resourceType": "AllergyIntolerance", "id": p.uuid(),
-               "clinicalStatus": {"coding": [{"system": ALLERGY_CLINICAL, "code": "active"}]},
-               "category": [rng.choice(("food", "medication", "environment", "biologic"))],
-               "criticality": "high" if rng.random() < 0.12 else "low",
-               "code": {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display},
-               "patient": p.ref, "reaction": [{"manifestation": [SKIN_RASH], "severity": severity}]})
+        p.add(
+            {
+                "resourceType": "AllergyIntolerance",
+                "id": p.uuid(),
+                "clinicalStatus": {"coding": [{"system": ALLERGY_CLINICAL, "code": "active"}]},
+                "category": [rng.choice(("food", "medication", "environment", "biologic"))],
+                "criticality": "high" if rng.random() < 0.12 else "low",
+                "code": {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": display},
+                "patient": p.ref,
+                "reaction": [{"manifestation": [SKIN_RASH], "severity": severity}],
+            }
+        )
 
     # -- labs, serology and the bulk ------------------------------------------------------------------
     if liver and rng.random() < 0.93:
@@ -588,9 +789,11 @@ def build_patient(index: int, seed: int, as_of: dt.date, sets: dict[str, list[_C
         p.lab("creatinine", rng.uniform(0.6, 1.3), "mg/dL", day, high=1.3)
         p.lab("sodium", rng.uniform(134, 145), "mmol/L", day)
     serology_days = (0, 500) if liver else (0, 2000)
-    for analyte, chance, positive in (("hiv_antibody", 0.75 if liver else 0.2, 0.04),
-                                      ("hcv_antibody", 0.7 if liver else 0.1, 0.05),
-                                      ("syphilis_antibody", 0.6 if liver else 0.1, 0.05)):
+    for analyte, chance, positive in (
+        ("hiv_antibody", 0.75 if liver else 0.2, 0.04),
+        ("hcv_antibody", 0.7 if liver else 0.1, 0.05),
+        ("syphilis_antibody", 0.6 if liver else 0.1, 0.05),
+    ):
         if rng.random() < chance:
             p.coded(analyte, POSITIVE if rng.random() < positive else NEGATIVE, p.days_ago(*serology_days))
     if female_fertile and rng.random() < 0.6:
@@ -605,11 +808,23 @@ def build_patient(index: int, seed: int, as_of: dt.date, sets: dict[str, list[_C
         day = p.days_ago(0, 60) if number == 0 else p.days_ago(61, 1100)
         _encounter(p, day, body=number == 0 or rng.random() < 0.3, height=height, bmi=bmi)
         for loinc, name, unit, low, high in rng.sample(OTHER_LABS, rng.randint(0, 2)):
-            p.add({"resourceType": "Observation", "id": p.uuid(), "status": "final",
-                   "category": [{"coding": [{"system": CATEGORY, "code": "laboratory"}]}],
-                   "code": {"coding": [{"system": LOINC, "code": loinc, "display": name}], "text": name},
-                   "subject": p.ref, "effectiveDateTime": p.stamp(day),
-                   "valueQuantity": {"value": round(rng.uniform(low, high), 1), "unit": unit, "system": UCUM, "code": unit}})
+            p.add(
+                {
+                    "resourceType": "Observation",
+                    "id": p.uuid(),
+                    "status": "final",
+                    "category": [{"coding": [{"system": CATEGORY, "code": "laboratory"}]}],
+                    "code": {"coding": [{"system": LOINC, "code": loinc, "display": name}], "text": name},
+                    "subject": p.ref,
+                    "effectiveDateTime": p.stamp(day),
+                    "valueQuantity": {
+                        "value": round(rng.uniform(low, high), 1),
+                        "unit": unit,
+                        "system": UCUM,
+                        "code": unit,
+                    },
+                }
+            )
     return p
 
 
@@ -631,8 +846,9 @@ def _catalogue(criteria_dir: Path) -> tuple[Catalog, dict[str, list[_Code]]]:
     return load_catalog(criteria_dir), _valueset_codes(criteria_dir)
 
 
-def write_population(out: Path, patients: int, criteria_dir: Path, as_of: dt.date, *, seed: int = 0,
-                     gzip_files: bool = False) -> Written:
+def write_population(
+    out: Path, patients: int, criteria_dir: Path, as_of: dt.date, *, seed: int = 0, gzip_files: bool = False
+) -> Written:
     """Write a seeded synthetic Bulk Data export of ``patients`` patients whose records lead up to ``as_of``."""
     catalog, sets = _catalogue(criteria_dir)
     writer = ExportWriter(out, gzip_files=gzip_files)
@@ -646,9 +862,16 @@ def write_population(out: Path, patients: int, criteria_dir: Path, as_of: dt.dat
             writer.write(resource)
     for reference in sorted(formulary):
         code = _formulary_code(reference, sets)
-        writer.write({"resourceType": "Medication", "id": reference.split("/", 1)[1],
-                      "code": {"coding": [{"system": code.system, "code": code.code, "display": code.display}],
-                               "text": code.display}})
+        writer.write(
+            {
+                "resourceType": "Medication",
+                "id": reference.split("/", 1)[1],
+                "code": {
+                    "coding": [{"system": code.system, "code": code.code, "display": code.display}],
+                    "text": code.display,
+                },
+            }
+        )
     writer.write({"resourceType": "Organization", "id": "hospital-1", "name": "General Hospital", "active": True})
     writer.close(f"{as_of.isoformat()}T23:59:59Z")
     return Written(patients, writer.resources)

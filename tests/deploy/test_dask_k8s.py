@@ -36,7 +36,11 @@ def _documents() -> list[Manifest]:
 
 
 def _one(kind: str, component: str) -> Manifest:
-    found = [d for d in _documents() if d["kind"] == kind and d["metadata"]["labels"]["app.kubernetes.io/component"] == component]
+    found = [
+        d
+        for d in _documents()
+        if d["kind"] == kind and d["metadata"]["labels"]["app.kubernetes.io/component"] == component
+    ]
     assert len(found) == 1, (kind, component)
     return found[0]
 
@@ -72,7 +76,10 @@ def test_workers_and_job_reach_the_scheduler_service() -> None:
     [comm] = [p for p in service["spec"]["ports"] if p["name"] == "comm"]
     address = f"tcp://{service['metadata']['name']}:{comm['port']}"
     assert "--port" in scheduler["command"] and str(comm["port"]) in scheduler["command"]
-    assert service["spec"]["selector"].items() <= _one("Deployment", "dask-scheduler")["spec"]["template"]["metadata"]["labels"].items()
+    assert (
+        service["spec"]["selector"].items()
+        <= _one("Deployment", "dask-scheduler")["spec"]["template"]["metadata"]["labels"].items()
+    )
     worker = _container(_one("Deployment", "dask-worker"))
     assert worker["command"][:3] == ["dask", "worker", address]
     job = _container(_one("Job", "screen-job"))
@@ -98,7 +105,7 @@ def test_workers_and_job_share_one_read_write_many_volume_for_source_and_outputs
 
 
 def test_one_thread_per_worker_process_and_same_catalogue() -> None:
-    """Each worker is one process with one thread (CPU-bound Python) and reads the image's catalogue, as the job does."""
+    """Each worker is one single-threaded process (CPU-bound Python) reading the image's catalogue, as the job does."""
     worker = _container(_one("Deployment", "dask-worker"))
     command = worker["command"]
     assert command[command.index("--nthreads") + 1] == "1"
@@ -108,7 +115,9 @@ def test_one_thread_per_worker_process_and_same_catalogue() -> None:
     assert env["TRIALMATCH_CRITERIA_DIR"] == job_env["TRIALMATCH_CRITERIA_DIR"] == "/app/criteria"
 
 
-@pytest.mark.parametrize(("kind", "component"), [("Deployment", "dask-scheduler"), ("Deployment", "dask-worker"), ("Job", "screen-job")])
+@pytest.mark.parametrize(
+    ("kind", "component"), [("Deployment", "dask-scheduler"), ("Deployment", "dask-worker"), ("Job", "screen-job")]
+)
 def test_pods_are_non_root_read_only_with_limits(kind: str, component: str) -> None:
     """Every pod runs non-root with a read-only root, no privilege escalation, /tmp as emptyDir, requests and limits."""
     workload = _one(kind, component)
@@ -137,6 +146,11 @@ def test_screen_dockerfile_passes_hadolint(tmp_path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
     done = subprocess.run(
         [hadolint_executable(), "--no-color", "--format", "json", str(DASK_DIR / "Dockerfile")],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert json.loads(done.stdout) == [], done.stdout

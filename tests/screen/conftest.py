@@ -98,8 +98,18 @@ def verdict_rows(answer: dict[str, Any], patient_id: str, trial_order: list[str]
     results = {r["trial"]["id"]: r for r in answer["results"]}
     for trial_id in trial_order:
         result = results[trial_id]
-        ids = {o: ";".join(c["id"] for c in result["criteria"] if c["outcome"] == o) for o in ("fail", "unknown", "review")}
-        yield [patient_id, trial_id, result["status"], repr(result["score"]), ids["fail"], ids["unknown"], ids["review"]]
+        ids = {
+            o: ";".join(c["id"] for c in result["criteria"] if c["outcome"] == o) for o in ("fail", "unknown", "review")
+        }
+        yield [
+            patient_id,
+            trial_id,
+            result["status"],
+            repr(result["score"]),
+            ids["fail"],
+            ids["unknown"],
+            ids["review"],
+        ]
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,9 @@ def test_manifest_lists_the_files_read(some: list[CasePatient], reference: Path,
     _same_outputs(tmp_path / "out2", reference)
 
 
-def test_ndjson_without_manifest_split_into_many_chunks(some: list[CasePatient], reference: Path, tmp_path: Path) -> None:
+def test_ndjson_without_manifest_split_into_many_chunks(
+    some: list[CasePatient], reference: Path, tmp_path: Path
+) -> None:
     """Without a manifest every NDJSON file is read, and cutting files into small chunks changes nothing."""
     export = write_export(tmp_path / "export", some)
     (export / "manifest.json").unlink()
@@ -95,10 +97,15 @@ def test_bad_lines_and_unreadable_patients_are_skipped_not_fatal(
     lines = observations.read_bytes().splitlines(keepends=True)
     lines.insert(3, b'{"resourceType": "Observation", "subject": {"reference": "Patient/' + victim.encode() + b'"}, \n')
     lines.insert(5, b"this is not json at all\n")
-    bad_date = {"resourceType": "Observation", "id": "bad-date", "status": "final",
-                "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]},
-                "subject": {"reference": f"Patient/{broken}"}, "effectiveDateTime": "2026-13-45",
-                "valueQuantity": {"value": 1.0, "unit": "mg/dL", "system": "http://unitsofmeasure.org", "code": "mg/dL"}}
+    bad_date = {
+        "resourceType": "Observation",
+        "id": "bad-date",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "1975-2"}]},
+        "subject": {"reference": f"Patient/{broken}"},
+        "effectiveDateTime": "2026-13-45",
+        "valueQuantity": {"value": 1.0, "unit": "mg/dL", "system": "http://unitsofmeasure.org", "code": "mg/dL"},
+    }
     lines.append(orjson.dumps(bad_date) + b"\n")
     observations.write_bytes(b"".join(lines))
     result = screen(export, tmp_path / "out", AS_OF, workers=1)
@@ -132,7 +139,9 @@ def test_gzip_line_numbers_and_bundle_without_patient(tmp_path: Path) -> None:
     """A Bundle with no Patient is reported by file name; a bad gzip line by file and line number."""
     folder = tmp_path / "src"
     folder.mkdir()
-    (folder / "practitioners.json").write_bytes(orjson.dumps({"resourceType": "Bundle", "type": "collection", "entry": []}))
+    (folder / "practitioners.json").write_bytes(
+        orjson.dumps({"resourceType": "Bundle", "type": "collection", "entry": []})
+    )
     with gzip.open(folder / "Observation.ndjson.gz", "wb") as stream:
         stream.write(b"\n{oops\n")
     result = screen(folder, tmp_path / "out", AS_OF, workers=1)

@@ -1,4 +1,4 @@
-"""Screening runs the same on local processes and on a Dask cluster, resumes after an interruption, and writes valid FHIR."""
+"""Screening runs alike on local processes and on Dask, resumes after an interruption, and writes valid FHIR."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ def test_two_local_processes_give_the_same_outputs(export: Path, reference: Path
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_of_two_workers_gives_the_same_outputs(export: Path, reference: Path, tmp_path: Path) -> None:
+def test_dask_local_cluster_of_two_workers_gives_the_same_outputs(
+    export: Path, reference: Path, tmp_path: Path
+) -> None:
     """On a Dask LocalCluster of two worker processes, partitions run as tasks and the outputs are the same."""
     from distributed import Client, LocalCluster
 
@@ -108,7 +110,7 @@ def test_changed_source_starts_afresh(export: Path, tmp_path: Path, cases: list[
 
 
 def test_candidate_groups_validate_as_fhir_r4(reference: Path, cases: list[CasePatient]) -> None:
-    """Each candidates file is a FHIR Group (actual, person) of the eligible and possibly eligible, each with its status."""
+    """Each candidates file is a FHIR Group (actual, person) of the eligible and possibly eligible, status on each."""
     verdicts = read_csv(reference / "verdicts.csv")
     for path in sorted((reference / "candidates").glob("*.json")):
         document: dict[str, Any] = orjson.loads(path.read_bytes())
@@ -116,10 +118,10 @@ def test_candidate_groups_validate_as_fhir_r4(reference: Path, cases: list[CaseP
         assert group.actual is True
         assert group.type == "person"
         trial = path.stem
-        expected = [(r["patient_id"], r["status"]) for r in verdicts if r["trial_id"] == trial and r["status"] != "ineligible"]
-        members = [
-            (m.entity.reference.removeprefix("Patient/"), m.extension[0].valueCode) for m in group.member or []
+        expected = [
+            (r["patient_id"], r["status"]) for r in verdicts if r["trial_id"] == trial and r["status"] != "ineligible"
         ]
+        members = [(m.entity.reference.removeprefix("Patient/"), m.extension[0].valueCode) for m in group.member or []]
         assert members == expected
         assert group.quantity == len(expected)
 

@@ -41,8 +41,12 @@ def test_every_computed_criterion_passes_and_fails_somewhere(screened: Path, cat
     rows = {layout.id: layout.rows for layout in layouts(catalog)}
     seen: dict[tuple[str, str], set[str]] = collections.defaultdict(set)
     for row in read_csv(screened / "verdicts.csv"):
-        marked = {cid: outcome for column, outcome in (("failed", "fail"), ("unknown", "unknown"), ("review", "review"))
-                  for cid in row[column].split(";") if cid}
+        marked = {
+            cid: outcome
+            for column, outcome in (("failed", "fail"), ("unknown", "unknown"), ("review", "review"))
+            for cid in row[column].split(";")
+            if cid
+        }
         for cid, _, _ in rows[row["trial_id"]]:
             seen[(row["trial_id"], cid)].add(marked.get(cid, "pass"))
     gaps = [
