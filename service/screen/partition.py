@@ -7,8 +7,9 @@ as read, to the spill file of its patient's partition (a CRC-32 of the patient i
 partition count). A Bundle (one patient's record) is matched whole, exactly as ``POST /match``
 would match it, and only its compact result is spilled. A line whose first key names a resource
 type intake never reads (Encounter, Claim...) is dropped without being parsed; a resource that
-names its resourceType twice (FHIR JSON forbids duplicate keys) is taken by its first. Spill buffers are flushed to disk past
-``FLUSH_BYTES``, so a task holds a few megabytes whatever the export's size.
+names its resourceType twice (FHIR JSON forbids duplicate keys) is taken by its first. Spill
+buffers are flushed to disk past ``FLUSH_BYTES``, so a task holds a few megabytes whatever the
+export's size.
 
 Pass 2 (one task per partition) reads that partition's spill files in source order, groups the
 lines by patient, builds each patient's Bundle (the patient's kept resources in source order,
