@@ -34,7 +34,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import CORPUS, machine_header, table  # noqa: E402 (after the path insert)
+from bench.common import CORPUS, machine_header, table
 
 AS_OF = dt.date(2026, 11, 22)
 REPO = Path(__file__).resolve().parent.parent
@@ -99,7 +99,18 @@ def end_to_end(data: Path, sizes: list[int], cores: int) -> str:
         source_mb = sum(p.stat().st_size for p in source.iterdir()) / 1e6
         with tempfile.TemporaryDirectory(prefix="screen-bench-") as out:
             measured = run_command(
-                [PYTHON, "-m", "service.cli", "screen", str(source), "--as-of", AS_OF.isoformat(), "--out", out, "--quiet"]
+                [
+                    PYTHON,
+                    "-m",
+                    "service.cli",
+                    "screen",
+                    str(source),
+                    "--as-of",
+                    AS_OF.isoformat(),
+                    "--out",
+                    out,
+                    "--quiet",
+                ]
             )
             summary = orjson.loads((Path(out) / "summary.json").read_bytes())
         patients = summary["patients"] + summary["skipped"]
@@ -145,7 +156,16 @@ def end_to_end(data: Path, sizes: list[int], cores: int) -> str:
     )
 
 
-STAGES = ("load catalogue", "read", "parse and filter", "write spill", "group", "build bundle", "match", "write results")
+STAGES = (
+    "load catalogue",
+    "read",
+    "parse and filter",
+    "write spill",
+    "group",
+    "build bundle",
+    "match",
+    "write results",
+)
 
 
 def synthea(rounds: int) -> str:
@@ -181,7 +201,8 @@ def synthea(rounds: int) -> str:
         ]
     ]
     return "### 2. The public Synthea bundles (Bundle folder, in process, one worker)\n\n" + table(
-        ["input", "MB", "MB/patient", "ms/patient (median)", "patients/s/core", "parse ms/patient", "match ms/patient"], rows
+        ["input", "MB", "MB/patient", "ms/patient (median)", "patients/s/core", "parse ms/patient", "match ms/patient"],
+        rows,
     )
 
 
@@ -193,7 +214,9 @@ def dask_speedup(data: Path, size: int, rounds: int) -> str:
 
     source = population(data, size)
     walls: dict[int, list[float]] = {1: [], 2: []}
-    clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) for n in (1, 2)}
+    clusters = {
+        n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) for n in (1, 2)
+    }
     try:
         clients = {n: Client(c) for n, c in clusters.items()}
         with tempfile.TemporaryDirectory(prefix="screen-dask-") as tmp:
