@@ -45,11 +45,12 @@ def _tree_rss_kib(root: int) -> int:
     """Return the summed VmRSS of a process and all its descendants."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
+    for folder in Path("/proc").iterdir():
+        entry = folder.name
         if not entry.isdigit():
             continue
         try:
-            status = Path(f"/proc/{entry}/status").read_text()
+            status = (folder / "status").read_text()
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
