@@ -409,10 +409,15 @@ def _bundle(
     spill.add(name, _spill_line(b"M", patient_id, orjson.dumps(record_of(report, trials))))
 
 
+def _medications(work_dir: str) -> dict[str, bytes]:
+    """Return the export's Medication resources by reference, loaded once per run and process."""
+    stamp = (Path(work_dir) / "run.json").stat().st_mtime_ns  # a new run in the same folder rewrites it
+    return _medication_table(work_dir, stamp)
+
+
 @cache
-def _medications(work_dir: str, fingerprint: str) -> dict[str, bytes]:
-    """Return the export's Medication resources by reference (shared by all patients, loaded once per process)."""
-    del fingerprint  # part of the cache key: a new run reloads
+def _medication_table(work_dir: str, stamp: int) -> dict[str, bytes]:
+    del stamp  # part of the cache key
     table: dict[str, bytes] = {}
     for path in sorted((Path(work_dir) / "pass1").glob("[0-9]*[0-9]/medications")):
         for line in path.read_bytes().splitlines():
@@ -450,7 +455,7 @@ def match_partition(spec: RunSpec, part: int) -> Tally:
             group = groups[key] = [[], [], []]
         group[b"RMX".index(kind)].append(payload)
     tally.seconds["group"] += time.perf_counter() - started
-    medications = _medications(spec.work_dir, spec.catalog_fingerprint)
+    medications = _medications(spec.work_dir)
     out: list[bytes] = []
     for patient_id, (resources, results, skips) in sorted((orjson.loads(k), g) for k, g in groups.items()):
         reason = _group_problem(resources, results, skips)
