@@ -9,8 +9,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from service.criteria import Catalog
+from service.pipeline import match
+from service.schemas import match_out
 from service.screen import screen
-from tests.screen.conftest import AS_OF, CasePatient, read_csv, write_export
+from tests.screen.conftest import AS_OF, CasePatient, read_csv, verdict_rows, write_export
 
 SUBSET = 24
 
@@ -150,3 +153,26 @@ def test_gzip_line_numbers_and_bundle_without_patient(tmp_path: Path) -> None:
     assert "no Patient" in rows["practitioners.json"]["reason"]
     assert result.patients == 0
     shutil.rmtree(folder)
+
+
+def test_medication_resources_are_joined_to_the_records_that_reference_them(
+    some: list[CasePatient], tmp_path: Path, catalog: Catalog
+) -> None:
+    """A medication record naming a Medication of the export's Medication file reads that drug, as /match would."""
+    case = some[0]
+    resources = [dict(r) for r in case.resources]
+    for resource in resources:
+        if resource["resourceType"] == "MedicationStatement":
+            resource["medicationReference"] = {"reference": "Medication/formulary-entecavir"}
+            drug = resource.pop("medicationCodeableConcept")
+    resources.append({"resourceType": "Medication", "id": "formulary-entecavir", "code": drug})
+    resources.append({"resourceType": "Medication", "id": "unused", "code": {"text": "paracetamol"}})
+    patient = CasePatient(case.patient_id, case.name, case.bundle, resources)
+    screen(write_export(tmp_path / "export", [patient]), tmp_path / "out", AS_OF, workers=1)
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
+    answer = orjson.loads(match_out(match(bundle, catalog, AS_OF)).model_dump_json(by_alias=True))
+    expected = list(verdict_rows(answer, case.patient_id, list(catalog.trials)))
+    assert [list(row.values()) for row in read_csv(tmp_path / "out" / "verdicts.csv")] == expected
+    # Without the join, the drug would be unidentified and NCT05948982 inc-1c (antiviral > 90 days) could not pass.
+    row = next(r for r in read_csv(tmp_path / "out" / "verdicts.csv") if r["trial_id"] == "NCT05948982")
+    assert "inc-1c" not in row["failed"] + row["unknown"]
