@@ -142,7 +142,7 @@ class Tally:
     removed: dict[str, list[int]] = field(default_factory=dict)  # per trial: patients out at each step
     outcomes: dict[str, list[list[int]]] = field(default_factory=dict)  # per trial, per row: [p, f, u, r]
     missing: dict[str, list[int]] = field(default_factory=dict)  # item -> [patients, decisions, settled alone]
-    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # stage -> task seconds
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # stage -> CPU seconds of tasks
     counts: Counter[str] = field(default_factory=Counter)  # lines read, kept, dropped by reason, bytes
 
     def count(self, record: list[list[Any]], trials: tuple[TrialLayout, ...]) -> None:
@@ -285,12 +285,12 @@ def filter_and_partition(spec: RunSpec, index: int, chunk: Chunk) -> Tally:
     done = _task_done(folder)
     if done is not None:
         return done
-    started = time.perf_counter()
+    started = time.process_time()
     catalog = catalog_of(spec)
     read_filter = compile_catalog(catalog).read_filter
     tally = Tally()
-    tally.seconds["load catalogue"] += time.perf_counter() - started
-    started = time.perf_counter()
+    tally.seconds["load catalogue"] += time.process_time() - started
+    started = time.process_time()
     trials = layouts(catalog, spec.trial_ids)
     temporary = _fresh(folder)
     spill = _Spill(temporary)
@@ -309,7 +309,7 @@ def filter_and_partition(spec: RunSpec, index: int, chunk: Chunk) -> Tally:
     for unit in read_units(chunk):
         counts["units"] += 1
         counts["bytes"] += len(unit.data)
-        tick = time.perf_counter()
+        tick = time.process_time()
         if not unit.data:
             skip(None, unit, unit.where.split(": ", 1)[-1])
             continue
@@ -318,39 +318,39 @@ def filter_and_partition(spec: RunSpec, index: int, chunk: Chunk) -> Tally:
             # A resource whose first key names a type no criterion reads is dropped unparsed
             # (Bulk servers write resourceType first); the bulk of an export costs only its reading.
             counts[f"dropped {named.group(1).decode()}"] += 1
-            parse_seconds += time.perf_counter() - tick
+            parse_seconds += time.process_time() - tick
             continue
         try:
             raw = orjson.loads(unit.data)
         except orjson.JSONDecodeError:
-            parse_seconds += time.perf_counter() - tick
+            parse_seconds += time.process_time() - tick
             skip(_attribute(unit.data), unit, "not valid JSON")
             continue
         rtype = raw.get("resourceType") if isinstance(raw, dict) else None
         if not isinstance(rtype, str):
-            parse_seconds += time.perf_counter() - tick
+            parse_seconds += time.process_time() - tick
             skip(_attribute(unit.data), unit, "not a FHIR resource (no resourceType)")
             continue
         if rtype == "Bundle":
-            parse_seconds += time.perf_counter() - tick
-            tick = time.perf_counter()
+            parse_seconds += time.process_time() - tick
+            tick = time.process_time()
             _bundle(spec, catalog, trials, raw, unit, spill, skip, counts)
-            match_seconds += time.perf_counter() - tick
+            match_seconds += time.process_time() - tick
             continue
         if rtype == "Medication":
             rid = raw.get("id")
-            parse_seconds += time.perf_counter() - tick
+            parse_seconds += time.process_time() - tick
             if isinstance(rid, str) and rid:
                 spill.add("medications", _spill_line(b"D", f"Medication/{rid}", unit.data))
                 counts["kept"] += 1
             continue
         why = read_filter.wants(raw, spec.as_of)
         if why is not None:
-            parse_seconds += time.perf_counter() - tick
+            parse_seconds += time.process_time() - tick
             counts[f"dropped {rtype}"] += 1
             continue
         patient_id = patient_of(raw)
-        parse_seconds += time.perf_counter() - tick
+        parse_seconds += time.process_time() - tick
         if patient_id is None:
             skip(None, unit, f"{rtype} names no Patient/<id> it belongs to; left out")
             continue
@@ -358,15 +358,15 @@ def filter_and_partition(spec: RunSpec, index: int, chunk: Chunk) -> Tally:
         if rtype == "Patient":
             counts["patients seen"] += 1
         spill.add(f"{partition_of(patient_id, spec.partitions):05d}", _spill_line(b"R", patient_id, unit.data))
-    tick = time.perf_counter()
+    tick = time.process_time()
     spill.flush()
     if skipped:
         (temporary / "skipped.ndjson").write_bytes(b"".join(skipped))
-    tally.seconds["write spill"] += time.perf_counter() - tick
+    tally.seconds["write spill"] += time.process_time() - tick
     tally.seconds["match"] += match_seconds
     tally.seconds["parse and filter"] += parse_seconds
     tally.seconds["read"] += (
-        time.perf_counter() - started - match_seconds - parse_seconds - tally.seconds["write spill"]
+        time.process_time() - started - match_seconds - parse_seconds - tally.seconds["write spill"]
     )
     _finish(temporary, folder, tally)
     return tally
@@ -440,12 +440,12 @@ def match_partition(spec: RunSpec, part: int) -> Tally:
     done = _task_done(folder)
     if done is not None:
         return done
-    started = time.perf_counter()
+    started = time.process_time()
     catalog = catalog_of(spec)
     trials = layouts(catalog, spec.trial_ids)
     tally = Tally()
-    tally.seconds["load catalogue"] += time.perf_counter() - started
-    started = time.perf_counter()
+    tally.seconds["load catalogue"] += time.process_time() - started
+    started = time.process_time()
     temporary = _fresh(folder)
     groups: dict[bytes, list[list[bytes]]] = {}
     for line in _spill_lines(spec, part):
@@ -454,7 +454,7 @@ def match_partition(spec: RunSpec, part: int) -> Tally:
         if group is None:
             group = groups[key] = [[], [], []]
         group[b"RMX".index(kind)].append(payload)
-    tally.seconds["group"] += time.perf_counter() - started
+    tally.seconds["group"] += time.process_time() - started
     medications = _medications(spec.work_dir)
     out: list[bytes] = []
     for patient_id, (resources, results, skips) in sorted((orjson.loads(k), g) for k, g in groups.items()):
@@ -463,20 +463,20 @@ def match_partition(spec: RunSpec, part: int) -> Tally:
         if reason is None and results:
             record = orjson.loads(results[0])
         elif reason is None:
-            tick = time.perf_counter()
+            tick = time.process_time()
             bundle = _patient_bundle(resources, medications)
-            tally.seconds["build bundle"] += time.perf_counter() - tick
+            tally.seconds["build bundle"] += time.process_time() - tick
             if not any(e["resource"].get("resourceType") == "Patient" for e in bundle["entry"]):
                 reason = f"no Patient resource; {len(resources)} resources refer to Patient/{patient_id}"
             else:
-                tick = time.perf_counter()
+                tick = time.process_time()
                 try:
                     record = record_of(match(bundle, catalog, spec.as_of, spec.trial_ids, spec.max_entries), trials)
                 except ClientError as error:
                     reason = _reason(error, bundle)
                 except RecursionError:
                     reason = "nested too deeply to read"
-                tally.seconds["match"] += time.perf_counter() - tick
+                tally.seconds["match"] += time.process_time() - tick
         if reason is not None:
             tally.skipped += 1
             where = orjson.loads(skips[0])[1] if skips else ""
@@ -484,9 +484,9 @@ def match_partition(spec: RunSpec, part: int) -> Tally:
             continue
         tally.count(record, trials)
         out.append(orjson.dumps([patient_id, record]) + b"\n")
-    tick = time.perf_counter()
+    tick = time.process_time()
     (temporary / "results.ndjson").write_bytes(b"".join(out))
-    tally.seconds["write results"] += time.perf_counter() - tick
+    tally.seconds["write results"] += time.process_time() - tick
     _finish(temporary, folder, tally)
     return tally
 
