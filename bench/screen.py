@@ -230,7 +230,7 @@ def dask_speedup(data: Path, size: int, rounds: int) -> str:
     source = population(data, size)
     walls: dict[int, list[float]] = {1: [], 2: []}
     clusters = {
-        n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) for n in (1, 2)
+        n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0") for n in (1, 2)
     }
     try:
         clients = {n: Client(c) for n, c in clusters.items()}

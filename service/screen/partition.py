@@ -142,7 +142,7 @@ class Tally:
     removed: dict[str, list[int]] = field(default_factory=dict)  # per trial: patients out at each step
     outcomes: dict[str, list[list[int]]] = field(default_factory=dict)  # per trial, per row: [p, f, u, r]
     missing: dict[str, list[int]] = field(default_factory=dict)  # item -> [patients, decisions, settled alone]
-    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # stage -> CPU seconds of tasks
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # stage -> task CPU seconds
     counts: Counter[str] = field(default_factory=Counter)  # lines read, kept, dropped by reason, bytes
 
     def count(self, record: list[list[Any]], trials: tuple[TrialLayout, ...]) -> None:

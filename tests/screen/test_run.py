@@ -59,7 +59,7 @@ def test_dask_local_cluster_of_two_workers_gives_the_same_outputs(
     from distributed import Client, LocalCluster
 
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
         result = screen(export, tmp_path / "out", AS_OF, scheduler=client, **SMALL_PARTITIONS)
