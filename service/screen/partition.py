@@ -244,6 +244,16 @@ def _task_done(folder: Path) -> Tally | None:
     return Tally.from_json(stats.read_bytes()) if stats.is_file() else None
 
 
+def _task_start(spec: RunSpec) -> tuple[Catalog, tuple[TrialLayout, ...], Tally]:
+    """Return the run's catalogue and trial layouts, and a tally that counts the time they took."""
+    started = time.process_time()
+    catalog = catalog_of(spec)
+    trials = layouts(catalog, spec.trial_ids)
+    tally = Tally()
+    tally.seconds["load catalogue"] += time.process_time() - started
+    return catalog, trials, tally
+
+
 def _fresh(folder: Path) -> Path:
     temporary = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(temporary, ignore_errors=True)
@@ -285,13 +295,9 @@ def filter_and_partition(spec: RunSpec, index: int, chunk: Chunk) -> Tally:
     done = _task_done(folder)
     if done is not None:
         return done
-    started = time.process_time()
-    catalog = catalog_of(spec)
+    catalog, trials, tally = _task_start(spec)
     read_filter = compile_catalog(catalog).read_filter
-    tally = Tally()
-    tally.seconds["load catalogue"] += time.process_time() - started
     started = time.process_time()
-    trials = layouts(catalog, spec.trial_ids)
     temporary = _fresh(folder)
     spill = _Spill(temporary)
     counts = tally.counts
@@ -440,11 +446,7 @@ def match_partition(spec: RunSpec, part: int) -> Tally:
     done = _task_done(folder)
     if done is not None:
         return done
-    started = time.process_time()
-    catalog = catalog_of(spec)
-    trials = layouts(catalog, spec.trial_ids)
-    tally = Tally()
-    tally.seconds["load catalogue"] += time.process_time() - started
+    catalog, trials, tally = _task_start(spec)
     started = time.process_time()
     temporary = _fresh(folder)
     groups: dict[bytes, list[list[bytes]]] = {}

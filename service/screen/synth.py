@@ -552,19 +552,20 @@ def _encounter(p: _Patient, day: dt.date, body: bool, height: float, bmi: float)
         "encounter": [{"reference": f"Encounter/{encounter}"}],
     }
     claim = p.uuid()
+    billing = {
+        "status": "active",
+        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
+        "use": "claim",
+        "patient": p.ref,
+        "billablePeriod": {"start": start, "end": start},
+        "created": start,
+        "provider": {"reference": "Organization/hospital-1"},
+    }
     p.add(
         {
             "resourceType": "Claim",
             "id": claim,
-            "status": "active",
-            "type": {
-                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]
-            },
-            "use": "claim",
-            "patient": p.ref,
-            "billablePeriod": {"start": start, "end": start},
-            "created": start,
-            "provider": {"reference": "Organization/hospital-1"},
+            **billing,
             "priority": {
                 "coding": [{"system": "http://terminology.hl7.org/CodeSystem/processpriority", "code": "normal"}]
             },
@@ -577,16 +578,8 @@ def _encounter(p: _Patient, day: dt.date, body: bool, height: float, bmi: float)
         {
             "resourceType": "ExplanationOfBenefit",
             "id": p.uuid(),
-            "status": "active",
-            "type": {
-                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]
-            },
-            "use": "claim",
-            "patient": p.ref,
-            "billablePeriod": {"start": start, "end": start},
-            "created": start,
+            **billing,
             "insurer": {"display": "private"},
-            "provider": {"reference": "Organization/hospital-1"},
             "claim": {"reference": f"Claim/{claim}"},
             "outcome": "complete",
             "insurance": [{"focal": True, "coverage": {"display": "private"}}],
