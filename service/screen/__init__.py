@@ -95,13 +95,6 @@ def screen(
         "copies_per_iu": settings.copies_per_iu,
         "catalog_fingerprint": catalog_fingerprint(criteria, settings.copies_per_iu),
     }
-    run = plan(Path(source), work, fields, chunk_bytes, partition_bytes)
-    catalog = catalog_of(run.spec)
-    unknown = [t for t in trial_ids if t not in catalog.trials]
-    if unknown:
-        raise SourceError(f"unknown trial id(s): {', '.join(unknown)}")
-    trials = layouts(catalog, trial_ids)
-    resumed = prepare_work_dir(run)
     with ExitStack() as stack:
         if scheduler is not None:
             if isinstance(scheduler, str):
@@ -110,13 +103,23 @@ def screen(
                 client = stack.enter_context(Client(scheduler))  # type: ignore[no-untyped-call]
             else:
                 client = scheduler
-            address = client.scheduler.address
-            executor = f"Dask cluster at {address} ({len(client.scheduler_info()['workers'])} workers)"
+            count = max(1, len(client.scheduler_info()["workers"]))
+            executor = f"Dask cluster at {client.scheduler.address} ({count} workers)"
+        else:
+            count = workers if workers is not None else default_workers()
+            executor = ""
+        run = plan(Path(source), work, fields, chunk_bytes, partition_bytes)
+        catalog = catalog_of(run.spec)
+        unknown = [t for t in trial_ids if t not in catalog.trials]
+        if unknown:
+            raise SourceError(f"unknown trial id(s): {', '.join(unknown)}")
+        trials = layouts(catalog, trial_ids)
+        resumed = prepare_work_dir(run)
+        if scheduler is not None:
 
             def runner(tasks: Sequence[Task]) -> Iterator[Tally]:
                 return run_dask(tasks, client)
         else:
-            count = workers if workers is not None else default_workers()
             count = max(1, min(count, max(len(run.chunks), run.spec.partitions)))
             executor = f"{count} local process{'es' if count != 1 else ''}"
             runner = stack.enter_context(LocalRunner(count))

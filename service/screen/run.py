@@ -31,6 +31,8 @@ from service.screen.partition import RunSpec, Tally, filter_and_partition, match
 PARTITION_BYTES = 64 * 1024 * 1024
 """Source bytes per partition: a pass-2 task holds the kept part of about this much input."""
 WORK_NAME = ".screen-work"
+MIN_TASKS = 16
+MIN_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,16 @@ def plan(
     chunk_bytes: int = CHUNK_BYTES,
     partition_bytes: int = PARTITION_BYTES,
 ) -> Plan:
-    """Return the run's tasks; the partition count grows with the source so a partition's size does not."""
+    """Return the run's tasks; the partition count grows with the source so a partition's size does not.
+
+    Each pass also gets at least MIN_TASKS tasks, so that a small source still keeps several
+    workers busy without stragglers; neither count depends on the workers (a rerun on another
+    cluster resumes), nor do the outputs depend on either (rows are merged in patient-id order).
+    """
     files = source_files(source)
     total = sum(f.size for f in files)
-    partitions = max(1, math.ceil(total / partition_bytes))
+    partitions = max(MIN_TASKS, math.ceil(total / partition_bytes))
+    chunk_bytes = min(chunk_bytes, max(MIN_CHUNK_BYTES, math.ceil(total / MIN_TASKS)))
     spec = RunSpec(work_dir=str(work_dir), partitions=partitions, **spec_fields)
     return Plan(spec, tuple(files), tuple(chunks(files, chunk_bytes)))
 
