@@ -188,6 +188,45 @@ def _export_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _screen(args: argparse.Namespace) -> int:
+    from service.screen import SourceError, screen
+    from service.screen.run import progress_stream
+
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(dt.UTC).date()
+    try:
+        result = screen(
+            Path(args.source),
+            Path(args.out),
+            as_of,
+            trial_ids=args.trial or (),
+            workers=args.workers,
+            scheduler=args.scheduler,
+            fmt=args.format,
+            criteria_dir=Path(args.criteria) if args.criteria else None,
+            progress=progress_stream(args.quiet),
+        )
+    except (SourceError, CatalogError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        summary = f"{result.patients} patients screened, {result.skipped} skipped; outputs in {result.out}"
+        print(summary, file=sys.stderr)
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from service.screen.synth import write_population
+
+    criteria = Path(args.criteria) if args.criteria else get_settings().criteria_dir
+    as_of = dt.date.fromisoformat(args.as_of)
+    written = write_population(Path(args.out), args.patients, criteria, as_of, seed=args.seed, gzip_files=args.gzip)
+    print(f"wrote {written.patients} patients, {written.resources} resources to {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``trialmatch`` command."""
     parser = argparse.ArgumentParser(
@@ -217,6 +256,25 @@ def build_parser() -> argparse.ArgumentParser:
     spec = sub.add_parser("export-openapi", help="write the OpenAPI spec served by the app")
     spec.add_argument("--output", default="openapi/openapi.json")
     spec.set_defaults(func=_export_openapi)
+    scr = sub.add_parser("screen", help="screen a Bulk FHIR export (or Bundle folder) against every trial")
+    scr.add_argument("source", help="export folder (NDJSON, .ndjson.gz, manifest), Bundle folder, or a file")
+    scr.add_argument("--as-of", help="date YYYY-MM-DD (default today, UTC)")
+    scr.add_argument("--out", required=True, help="output folder")
+    scr.add_argument("--trial", action="append", help="restrict to a trial id (repeatable)")
+    scr.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    scr.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://dask-scheduler:8786")
+    scr.add_argument("--format", choices=("csv", "parquet"), default="csv", help="format of the verdicts")
+    scr.add_argument("--criteria", help="criteria directory")
+    scr.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    scr.set_defaults(func=_screen)
+    syn = sub.add_parser("synth-population", help="write a seeded synthetic Bulk Data export of N patients")
+    syn.add_argument("--patients", type=int, required=True)
+    syn.add_argument("--out", required=True, help="output folder")
+    syn.add_argument("--seed", type=int, default=0)
+    syn.add_argument("--as-of", default="2026-11-22", help="the date the records lead up to")
+    syn.add_argument("--gzip", action="store_true", help="write .ndjson.gz files")
+    syn.add_argument("--criteria", help="criteria directory whose value sets and analytes codes are drawn from")
+    syn.set_defaults(func=_synth)
     return parser
 
 

@@ -230,6 +230,22 @@ class ReadFilter:
             return UNIDENTIFIED
         return f"{rtype} (no criterion reads its code)"
 
+    def wants(self, raw: Mapping[str, Any], as_of: dt.date | None) -> str | None:
+        """Return None if intake validates this raw resource (a Patient or a resource a criterion reads), else why not.
+
+        One resource at a time, as read_bundle decides it; population screening drops what this
+        rejects before grouping a patient's resources.
+        """
+        rtype = raw.get("resourceType")
+        if rtype == "Patient":
+            return None
+        if not isinstance(rtype, str) or rtype not in MODELS:
+            named = isinstance(rtype, str) and RESOURCE_TYPE_NAME.fullmatch(rtype)
+            return rtype if named else "resource of an unknown type"  # no client text echoed
+        if (why := self.wants_record(rtype, raw)) is not None:
+            return why
+        return self.wants_observation(raw, as_of) if rtype == "Observation" else None
+
     def wants_observation(self, raw: Mapping[str, Any], as_of: dt.date | None) -> str | None:
         """Return None if the Observation is read, else why it is passed over."""
         window = _window_of(raw.get("code"), self.observation_windows)
@@ -458,9 +474,7 @@ def read_bundle(
         elif rtype not in MODELS:
             # Named in the warning only when it is shaped like a FHIR type name, so no text is echoed.
             skipped[rtype if RESOURCE_TYPE_NAME.fullmatch(rtype) else "resource of an unknown type"] += 1
-        elif (why := read_filter.wants_record(rtype, raw)) is not None or (
-            rtype == "Observation" and (why := read_filter.wants_observation(raw, as_of)) is not None
-        ):
+        elif (why := read_filter.wants(raw, as_of)) is not None:
             if why is UNIDENTIFIED:
                 name = _reference_keys(raw, None)
                 where = name[0] if name else f"Bundle.entry[{index}]"
