@@ -14,7 +14,8 @@ so a client still sending reads the 503 rather than a reset. Requests without a 
 /health``) are never refused, so liveness probes keep answering under load.
 
 Every refusal goes through :meth:`Admission.refuse`, which counts it in
-:attr:`Admission.refused` by reason (``requests`` or ``bytes``): the one place to hang a metric.
+:attr:`Admission.refused` by reason (``requests`` or ``bytes``) and in the
+``trialmatch_admission_rejected_total`` metric with the reason as its label.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from service import metrics
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -54,6 +57,7 @@ class Admission:
     def refuse(self, reason: Reason) -> Reason:
         """Count one refusal (the metric hook) and return its reason."""
         self.refused[reason] += 1
+        metrics.record_admission_rejection(reason)
         return reason
 
     def enter(self, declared: int) -> Reason | None:

@@ -60,7 +60,9 @@ MATCH_DURATION = Histogram(
     buckets=BUCKETS,
 )
 ADMISSION_REJECTED = Counter(
-    "trialmatch_admission_rejected", "Requests refused by admission control because the service was full."
+    "trialmatch_admission_rejected",
+    "Requests refused by admission control because the service was full, by reason (requests or bytes).",
+    ["reason"],
 )
 CATALOG = Gauge(
     "trialmatch_catalog_info",
@@ -103,9 +105,9 @@ def record_catalog(version: str) -> None:
     CATALOG.labels(version=version).set(1)
 
 
-def record_admission_rejection() -> None:
-    """Count one request refused by admission control."""
-    ADMISSION_REJECTED.inc()
+def record_admission_rejection(reason: str) -> None:
+    """Count one request refused by admission control, by reason (``requests`` or ``bytes``)."""
+    ADMISSION_REJECTED.labels(reason=reason).inc()
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from service import metrics
+from service.admission import Admission
 from service.main import hash_key
 from tests.api.conftest import FHIR
 from tests.api.test_logs_and_auth import make_client
@@ -85,11 +86,16 @@ def test_catalogue_version_is_an_info_metric(client: TestClient) -> None:
 
 
 def test_admission_rejections_are_counted(client: TestClient) -> None:
-    """record_admission_rejection, called by admission control, adds one to the rejection counter."""
+    """Each refusal by admission control adds one to the rejection counter under its reason."""
     name = "trialmatch_admission_rejected_total"
-    before = value(samples(client), name)
-    metrics.record_admission_rejection()
-    assert value(samples(client), name) - before == 1
+    before = {r: value(samples(client), name, reason=r) for r in ("requests", "bytes")}
+    full = Admission(max_requests=1, max_bytes=100)
+    assert full.enter(10) is None
+    assert full.enter(10) == "requests"
+    assert full.grow(1000) == "bytes"
+    assert full.grow(1000) == "bytes"
+    after = {r: value(samples(client), name, reason=r) for r in ("requests", "bytes")}
+    assert (after["requests"] - before["requests"], after["bytes"] - before["bytes"]) == (1, 2)
 
 
 def test_no_client_text_reaches_a_label(client: TestClient, baseline_bytes: bytes) -> None:
