@@ -202,8 +202,10 @@ class RecordReader:
             clinical = None
         recorded = date_span(cond.recordedDate) if cond.recordedDate else None
         codings = codings_of(cond.code)
+        stage_texts: tuple[str, ...] = ()
         for stage in cond.stage or ():
             codings += codings_of(stage.summary)
+            stage_texts += texts_of(stage.summary)
         return ClinicalRecord(
             kind="condition",
             codings=codings,
@@ -219,6 +221,7 @@ class RecordReader:
             display=label_of(cond.code) or "condition",
             category=_category(cond.category),
             severity_text=" ".join(texts_of(cond.severity)),
+            stage_text=" ".join(stage_texts),
         )
 
     def medication(self, read: Read, intake: Intake, facts: PatientFacts) -> ClinicalRecord | None:
@@ -372,6 +375,22 @@ def severity_of(record: ClinicalRecord) -> str | None:
     words = " ".join([record.severity_text, *(display.lower() for _, _, display in record.severity)])
     found = coded or [grade for grade in _SEVERITY_ORDER if grade in words.split()]
     return max(found, key=_SEVERITY_ORDER.index) if found else None
+
+
+def stage_of(record: ClinicalRecord, counts: CodeMatcher, other: CodeMatcher) -> bool | None:
+    """Return whether a Condition's grade or stage is one that counts, False if another, None if not graded.
+
+    Codes (Condition.code and Condition.stage.summary) decide first; else the words of the stage
+    and of the Condition itself (a set's names or suspect words: "NYHA class II").
+    """
+    for matcher, verdict in ((counts, True), (other, False)):
+        if any(matcher.match_code(system, code) for system, code, _ in record.codings):
+            return verdict
+    words = [record.stage_text, *record.texts, *(display for _, _, display in record.codings if display)]
+    for matcher, verdict in ((counts, True), (other, False)):
+        if any(text and (matcher.match_text(text) or matcher.has_suspect_words(text)) for text in words):
+            return verdict
+    return None
 
 
 def matching(records: Iterable[ClinicalRecord], matcher: CodeMatcher) -> list[tuple[ClinicalRecord, str]]:
