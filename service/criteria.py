@@ -387,7 +387,7 @@ class Part(_Strict):
     review: str | None = None
     on_record: Node | None = Field(
         default=None,
-        description="With review: a person judges only when this holds (or may hold); otherwise the part passes.",
+        description="With review: a person judges only when this names something on record; otherwise the part passes.",
     )
     interpretation: str | None = None
 
@@ -410,7 +410,7 @@ class Criterion(_Strict):
     review: str | None = None
     on_record: Node | None = Field(
         default=None,
-        description="With review: a person judges only when this holds (or may hold); otherwise the line passes.",
+        description="With review: a person judges only when this names something on record; otherwise the line passes.",
     )
     parts: tuple[Part, ...] = ()
     interpretation: str | None = None

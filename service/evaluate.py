@@ -831,12 +831,16 @@ class Evaluator:
         )
 
     def _review_on_record(self, item: Criterion | Part, parent: str | None, ctype: str) -> CriterionResult:
-        """A judgement asked only when something related is on record: unknown then, else pass."""
+        """A judgement asked only when something related is on record: unknown then, else pass.
+
+        On record means the node holds, or may hold and names a record (a condition whose timing
+        is unknown); a node unknown for want of any record (no result at all) is nothing on record.
+        """
         assert item.on_record is not None and item.review is not None
         found = self.node(item.on_record)
         reasons = "; ".join(found.reasons)
         missing: tuple[str, ...] = ()
-        if found.truth is Truth.FALSE:
+        if found.truth is Truth.FALSE or (found.truth is Truth.UNKNOWN and not found.evidence):
             outcome, reason = Outcome.PASS, f"nothing related on record ({reasons})"
         else:
             outcome = Outcome.UNKNOWN

@@ -114,14 +114,14 @@ def test_latest_value_wins_and_window_applies(catalog: Catalog) -> None:
 
 
 def test_comparator_and_reference_range_are_kept(catalog: Catalog) -> None:
-    """A '<' value keeps its comparator and reads as not detected; referenceRange.high becomes the ULN."""
+    """A '<' value keeps its comparator and leaves detection unknown (below quantitation, maybe detected); referenceRange.high becomes the ULN."""
     facts = facts_of(
         catalog,
         quantity_obs("dna", "42595-9", 20, "[IU]/mL", comparator="<"),
         quantity_obs("cr", "14682-9", 100, "umol/L", high=106),
     )
     (dna,) = facts.labs["hbv_dna"]
-    assert (dna.comparator, dna.positive) == ("<", False)
+    assert (dna.comparator, dna.positive) == ("<", None)
     (cr,) = facts.labs["creatinine"]
     assert cr.uln == pytest.approx(106 * 113.12 / 10000)
 
