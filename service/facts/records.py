@@ -232,8 +232,11 @@ class RecordReader:
             return None
         concept = med.medicationCodeableConcept
         if concept is None and med.medicationReference is not None:
-            target = med.medicationReference.reference
-            found = intake.by_reference.get(target) or intake.by_reference.get(reference_key(target or ""))
+            target = med.medicationReference.reference or ""
+            if target.startswith("#"):  # a Medication contained in this resource (intake files it so)
+                found = intake.by_reference.get(f"{read.reference}{target}")
+            else:
+                found = intake.by_reference.get(target) or intake.by_reference.get(reference_key(target))
             if found is not None and type(found.resource).__name__ == "Medication":
                 concept = found.resource.code
             else:
@@ -259,7 +262,12 @@ class RecordReader:
                 start = date_span(effective.start) if effective.start else None
                 end = date_span(effective.end) if effective.end else None
             if rtype == "MedicationStatement" and start is None and med.dateAsserted:
-                start = date_span(med.dateAsserted)
+                # dateAsserted is when the statement was made: the drug was taken since some day
+                # up to then, so the start is any day from the birth date (or unknown) to it.
+                asserted = date_span(med.dateAsserted)
+                if asserted is not None:
+                    earliest = facts.birth.start if facts.birth is not None else dt.date(1900, 1, 1)
+                    start = Span(min(earliest, asserted.start), asserted.end)
             if status in ONGOING_MEDICATION and when is not None:
                 end = None  # an ongoing statement dated by one day: taken since then
         start = _born_before(start, facts, f"{read.reference} start")
