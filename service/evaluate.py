@@ -441,7 +441,11 @@ class Evaluator:
                 value = ranked.value
                 display = table[value.analyte].display
                 if value.positive is None:
-                    why = value.unreadable or "equivocal (between the negative and positive cut-offs)"
+                    why = value.unreadable or (
+                        f"reported only as {value.original}, below the quantitation limit, not as not detected"
+                        if value.comparator in ("<", "<=") and table[value.analyte].cutoff is None
+                        else "equivocal (between the negative and positive cut-offs)"
+                    )
                     reasons.append(
                         f"{display} {value.reference} on {value.effective} is neither positive nor negative: {why}"
                     )
