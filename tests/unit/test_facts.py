@@ -114,7 +114,7 @@ def test_latest_value_wins_and_window_applies(catalog: Catalog) -> None:
 
 
 def test_comparator_and_reference_range_are_kept(catalog: Catalog) -> None:
-    """A '<' value keeps its comparator, detection unknown (maybe detected below quantitation); range high is the ULN."""
+    """A '<' value keeps its comparator, detection unknown (maybe detected below quantitation); high is the ULN."""
     facts = facts_of(
         catalog,
         quantity_obs("dna", "42595-9", 20, "[IU]/mL", comparator="<"),
