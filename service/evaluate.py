@@ -28,6 +28,7 @@ from service.criteria import (
     DurationTest,
     Lab,
     LabPositive,
+    LabTest,
     LabUln,
     MedicationDuration,
     MedicationNode,
@@ -312,6 +313,10 @@ class Evaluator:
         assert conversion is not None  # the loader checked the criterion's unit
         results = []
         for value in group:
+            limit = analyte.detection_limit_max
+            if value.value is None and value.positive is False and limit is not None and not value.unreadable:
+                results.append(self._not_detected(test, value, limit.value, conversion.factor, wanted))
+                continue
             if value.unreadable is not None or value.value is None:
                 results.append(_unreadable(analyte.display, value))
                 continue
@@ -334,6 +339,17 @@ class Evaluator:
                 result.missing = [f"{analyte.display} reported in {test.unit} (its conversion depends on the assay)"]
             results.append(result)
         return _agreeing(results, analyte.display)
+
+    def _not_detected(self, test: LabTest, value: LabValue, limit: float, factor: float, wanted: str) -> NodeResult:
+        """A "not detected" result is a value from 0 up to the highest detection limit in use (analytes.yaml)."""
+        display = self.catalog.analytes.analytes[test.analyte].display
+        truth = numeric_truth((0.0, False, limit, True), test, factor)
+        under = f"under {_num(limit / factor)} {test.unit}"
+        stated = f"{value.original} on {value.effective} (below the detection limit, {under})"
+        verdicts = {Truth.TRUE: f"{display} {stated} {wanted}", Truth.FALSE: f"{display} {stated}, not {wanted}"}
+        reason = verdicts.get(truth, f"{display} {stated} cannot be compared with {wanted}")
+        missing = [f"a quantified {display} result"] if truth is Truth.UNKNOWN else []
+        return NodeResult(truth, [reason], [value.evidence()], missing)
 
     def _lab_result(
         self, truth: Truth, display: str, value: LabValue, shown: float, unit: str, wanted: str
