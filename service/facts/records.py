@@ -485,7 +485,9 @@ def _latest_certain(record: ClinicalRecord, as_of: dt.date, current: bool | None
     if record.kind == "condition" and record.status is None:
         return record.last_seen  # no status: present on its own dates, recordedDate included
     if record.start is not None:
-        return record.start.end
+        # A partial onset ('2026-10', an onsetAge in months) is certain only from its earliest day:
+        # an onset span reaching back before a window leaves the window unknown, not met.
+        return record.start.start
     # A recordedDate says when a resolved condition was written down, not that it was present.
     return None if record.kind == "condition" else record.recorded
 
