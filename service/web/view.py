@@ -251,7 +251,7 @@ def score_view(key: str, score: ScoreResult) -> ScoreView:
     if score.value is None:
         value = "not computed"
     else:
-        value = number(score.value)
+        value = number(score.value) + (f" to {number(score.high)}" if score.high is not None else "")
         if "class" in detail:
             value += f" (class {detail.pop('class')})"
     inputs = tuple(
