@@ -81,7 +81,10 @@ def render_report(report: MatchReport) -> str:
     ]
     shown = []
     for name, score in sorted(facts.scores.items()):
-        shown.append(f"{name}={score.value:g}" if score.value is not None else f"{name}=unknown")
+        if score.value is None:
+            shown.append(f"{name}=unknown")
+        else:  # an interval when an input has no grade (Child-Pugh with an ungraded ascites)
+            shown.append(f"{name}={score.value:g}" + (f"-{score.high:g}" if score.high is not None else ""))
     lines.append("Scores: " + ", ".join(shown))
     if facts.deceased_note:
         lines.append(f"Patient is recorded as deceased ({facts.deceased_note}): ineligible for every trial.")

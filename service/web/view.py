@@ -16,6 +16,7 @@ import yaml
 
 from service.criteria import (
     Age,
+    Agree,
     All,
     Allergy,
     AnyOf,
@@ -251,7 +252,7 @@ def score_view(key: str, score: ScoreResult) -> ScoreView:
     if score.value is None:
         value = "not computed"
     else:
-        value = number(score.value)
+        value = number(score.value) + (f" to {number(score.high)}" if score.high is not None else "")
         if "class" in detail:
             value += f" (class {detail.pop('class')})"
     inputs = tuple(
@@ -403,6 +404,10 @@ def _record_line(kind: str, test: RecordTest, catalog: Catalog) -> LogicLine:
         extras.append(f"at least {test.min_count}")
     if test.severity:
         extras.append(f"graded {' or '.join(test.severity)}")
+    if test.stage is not None:
+        extras.append(f"staged {catalog.valuesets[test.stage.counts].title}")
+    if test.ungraded == "unknown":
+        extras.append("one with no grade is left to a person (unknown)")
     if test.count_uncertain:
         extras.append("suspected (unconfirmed) cases count")
     if test.counts_as == "unknown":
@@ -429,6 +434,9 @@ def logic_line(node: Node, catalog: Catalog) -> LogicLine:
         return LogicLine("all of", tuple(logic_line(child, catalog) for child in node.all))
     if isinstance(node, AnyOf):
         return LogicLine("any of", tuple(logic_line(child, catalog) for child in node.any))
+    if isinstance(node, Agree):
+        children = tuple(logic_line(child, catalog) for child in node.agree)
+        return LogicLine("all of these readings agree (else unknown)", children)
     if isinstance(node, Not):
         return LogicLine("not", (logic_line(node.not_, catalog),))
     if isinstance(node, Lab):
@@ -525,7 +533,11 @@ def definitions(trial: Trial, catalog: Catalog) -> Iterator[DefinitionRow]:
                 type=criterion.type,
                 text=item.text,
                 logic=logic_line(item.logic, catalog) if item.logic is not None else None,
-                review=item.review,
+                review=(
+                    f"{item.review} Asked only when something related is on record; otherwise it passes."
+                    if item.review is not None and item.on_record is not None
+                    else item.review
+                ),
                 interpretation=item.interpretation,
             )
 

@@ -51,7 +51,8 @@ DEMOS: list[tuple[str, str, str, str]] = [
     (
         "ineligible_active_liver_cancer",
         "Active hepatocellular carcinoma",
-        "A current liver cancer diagnosis excludes the patient from every trial.",
+        "A current liver cancer diagnosis excludes the patient from four trials; NCT03826433 names liver "
+        "cancer only with an AFP above 400, so a person decides there.",
         "NCT01728727.yaml#hcc_active_excludes",
     ),
     (

@@ -35,7 +35,10 @@ SHOWS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | re.Pattern[str]]] = {
         ("eligible", "possibly_eligible", "possibly_eligible", "ineligible", "ineligible"),
         ("lab:hiv antibody / antigen screen",),
     ),
-    "ineligible_active_liver_cancer": (("ineligible",) * 5, ()),
+    "ineligible_active_liver_cancer": (
+        ("possibly_eligible",) + ("ineligible",) * 4,
+        ("confirmation of hepatocellular carcinoma and primary liver cancer (ever)",),
+    ),
     "uncertain_provisional_liver_cancer": (("possibly_eligible",) * 4 + ("ineligible",), CONFIRMATIONS),
     "woman_without_pregnancy_test": (
         ("eligible",) + ("possibly_eligible",) * 4,

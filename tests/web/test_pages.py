@@ -62,11 +62,12 @@ def test_demo_flow_ranks_every_trial_with_readable_badges(open_app: FastAPI, bro
     )
     assert response.status_code == 200
     assert badges(response.text) == [
-        "eligible, pending 4 review items",
+        "eligible, pending 3 review items",
         "possibly eligible: 1 item missing",
         "possibly eligible: 1 item missing",
         "ineligible: total bilirubin 205 µmol/L on 2026-10-27 ≥ 170 µmol/L",
-        "ineligible: MELD 22 (dialysis no), not ≤ 21",
+        "ineligible: MELD 22 (dialysis no), not ≤ 21; MELD-Na 23 (dialysis no), not ≤ 21; "
+        "MELD 3.0 24 (dialysis no), not ≤ 21",
     ]
     assert "HIV antibody / antigen screen within 365 days" in response.text
 
@@ -94,7 +95,7 @@ def test_result_shows_evidence_fields_scores_and_checklist(open_app: FastAPI, br
     for field in ("code", "1975-2", "value", "2.5 mg/dL", "date", "2026-11-10", "status", "final"):
         assert field in evidence
     assert "9 (class B)" in html and "MELD 3.0" in html
-    assert html.count('type="checkbox"') == 4 + 4 + 6 + 11 + 10
+    assert html.count('type="checkbox"') == 3 + 3 + 4 + 8 + 9
     assert "Nothing to order" in html
 
 
