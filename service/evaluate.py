@@ -575,6 +575,8 @@ class Evaluator:
                 outside.append((record, label))
             elif test.severity and severity_of(record) not in test.severity:
                 other_grade.append((record, f"{label} graded {severity_of(record) or 'not at all'}"))
+            elif record.confirm:
+                maybe.append((record, label, record.confirm))
             elif record.uncertain and not test.count_uncertain:
                 maybe.append((record, label, f"{record.verification} diagnosis"))
             elif timing is None:
@@ -608,6 +610,10 @@ class Evaluator:
                 why = "; ".join(implied.reasons)
                 reasons = [f"no record codes {title}, but the record implies it ({why}); confirm"]
                 return NodeResult(Truth.UNKNOWN, reasons, implied.evidence, [f"a coded diagnosis of {title}"])
+        if source == "medication":
+            unnamed = [r for r in self.facts.medications if r.unidentified and self._timing(r, test, since) is not False]
+            if unnamed:
+                return _unidentified_result(unnamed, title)
         count = f"{test.min_count} or more {noun}s" if test.min_count > 1 else f"{noun}"
         reason = f"no {count} of {title}{graded} ({window})"
         if outside:
@@ -629,7 +635,10 @@ class Evaluator:
         course = current_course((record for record, _ in found), self.as_of)
         undated = [r for r, _ in found if r.start is None and is_current(r, self.as_of) is not False]
         none_truth = compare_interval(0, False, 0, False, test.op, threshold)
+        unnamed = [r for r in self.facts.medications if r.unidentified and is_current(r, self.as_of) is not False]
         if course is None:
+            if unnamed and none_truth is not Truth.TRUE:
+                return _unidentified_result(unnamed, matcher.title)
             if undated:
                 record = undated[0]
                 return NodeResult(
@@ -651,6 +660,9 @@ class Evaluator:
         if undated and truth is not compare_interval(shortest, False, math.inf, True, test.op, threshold):
             truth = Truth.UNKNOWN
             doubts.append(f"start date of {labels[id(undated[0])]} ({undated[0].reference})")
+        if unnamed and truth is Truth.FALSE:
+            truth = Truth.UNKNOWN
+            doubts.append(f"whether {unnamed[0].reference} (drug not identified) continues the course")
         days = f"{shortest}" if shortest == longest else f"{shortest} to {longest}"
         verdict = wanted if truth is Truth.TRUE else (f"not {wanted}" if truth is Truth.FALSE else f"{wanted}?")
         first = course.records[0]
@@ -789,6 +801,14 @@ def _why_unknown(record: ClinicalRecord, when: str) -> str:
     if record.status in ("unknown", "intended"):
         return f"status {record.status}"
     return "date or status unknown" if when != "current" else "whether it is current is not recorded"
+
+
+def _unidentified_result(records: list[ClinicalRecord], title: str) -> NodeResult:
+    """Unknown: medication records whose drug cannot be identified may be of the set (README, medications)."""
+    named = ", ".join(f"{r.reference}{_dates(r)}" for r in records[:3])
+    reason = f"no identified record of {title}, but the drug of {named} is not identified (no code, no name); confirm"
+    evidence = [r.evidence() for r in records[:MAX_EVIDENCE]]
+    return NodeResult(Truth.UNKNOWN, [reason], evidence, [f"the drug of {records[0].reference}"])
 
 
 def _suspect_reason(record: ClinicalRecord, words: str, reading: str, title: str) -> str:

@@ -77,12 +77,15 @@ def compile_catalog(catalog: Catalog) -> Compiled:
         return CodeMatcher.union((catalog.valuesets[v] for v in sorted(ids)), name)
 
     medication_matcher = union(set(reads.medications), "medications read")
+    condition_matcher = union(used, "conditions read")
     record_matchers = {
-        "Condition": union(used, "conditions read"),
+        "Condition": condition_matcher,
         "Procedure": union(procedure_sets, "procedures read"),
         "MedicationStatement": medication_matcher,
         "MedicationRequest": medication_matcher,
         "MedicationAdministration": medication_matcher,
+        "MedicationDispense": medication_matcher,
+        "Encounter": condition_matcher,
     }
     read_filter = ReadFilter(observation_windows, frozenset(finding_codes), record_matchers)
     # Equal logic nodes (the same test in several trials) are evaluated once per request.
