@@ -57,7 +57,7 @@ from service.facts import (
     severity_of,
 )
 from service.logic import Outcome, Truth, all_of, any_of, not_, outcome_of, worst_outcome
-from service.terminology import Analyte, clauses, describe_codings
+from service.terminology import Analyte, CodeMatcher, clauses, describe_codings
 
 SCORE_NAMES = {
     "child_pugh": "Child-Pugh score",
@@ -610,8 +610,13 @@ class Evaluator:
                 why = "; ".join(implied.reasons)
                 reasons = [f"no record codes {title}, but the record implies it ({why}); confirm"]
                 return NodeResult(Truth.UNKNOWN, reasons, implied.evidence, [f"a coded diagnosis of {title}"])
+        treated = self._implying_treatment(source, matcher, test, since)
+        if treated is not None:
+            return treated
         if source == "medication":
-            unnamed = [r for r in self.facts.medications if r.unidentified and self._timing(r, test, since) is not False]
+            unnamed = [
+                r for r in self.facts.medications if r.unidentified and self._timing(r, test, since) is not False
+            ]
             if unnamed:
                 return _unidentified_result(unnamed, title)
         count = f"{test.min_count} or more {noun}s" if test.min_count > 1 else f"{noun}"
@@ -623,6 +628,27 @@ class Evaluator:
             reason += f"; found {other_grade[0][1]}{_dates(other_grade[0][0])}"
         evidence = [r.evidence() for r, _ in (outside + other_grade)[:3]]
         return NodeResult(Truth.FALSE, [reason], evidence)
+
+    def _implying_treatment(
+        self, source: str, matcher: CodeMatcher, test: RecordTest, since: dt.date | None
+    ) -> NodeResult | None:
+        """Unknown when no record codes the condition but a drug given for it is on record in the window."""
+        if source != "condition" or matcher.implied_by_treatment is None:
+            return None
+        treatment = self.catalog.valuesets[matcher.implied_by_treatment]
+        given = [
+            (record, label)
+            for record, label in self.matches("medication", treatment.id)
+            if self._timing(record, test, since) is not False
+        ]
+        if not given:
+            return None
+        shown = "; ".join(f"{label}{_dates(record)} ({record.reference})" for record, label in given[:3])
+        reason = f"no record codes {matcher.title}, but a drug given for it is on record: {shown}; confirm"
+        evidence = [record.evidence() for record, _ in given[:MAX_EVIDENCE]]
+        return NodeResult(
+            Truth.UNKNOWN, [reason], evidence, [f"whether {matcher.title} is present ({treatment.title})"]
+        )
 
     def _duration(self, test: DurationTest) -> NodeResult:
         matcher = self.catalog.valuesets[test.valueset]
