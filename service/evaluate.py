@@ -686,6 +686,10 @@ class Evaluator:
         if undated and truth is not compare_interval(shortest, False, math.inf, True, test.op, threshold):
             truth = Truth.UNKNOWN
             doubts.append(f"start date of {labels[id(undated[0])]} ({undated[0].reference})")
+        unconfirmed = [r for r in course.records if r.confirm]
+        if unconfirmed and truth is Truth.TRUE:
+            truth = Truth.UNKNOWN
+            doubts.append(f"{labels[id(unconfirmed[0])]}: {unconfirmed[0].confirm}")
         if unnamed and truth is Truth.FALSE:
             truth = Truth.UNKNOWN
             doubts.append(f"whether {unnamed[0].reference} (drug not identified) continues the course")

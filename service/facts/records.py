@@ -241,12 +241,15 @@ class RecordReader:
             # The reference's own words name the drug when the target does not (the safety net reads them).
             shown = med.medicationReference.display
             texts = (shown.lower(),) if isinstance(shown, str) and shown.strip() and concept is None else ()
+        by_display = bool(texts)  # the display's words, only when no concept was found
         codings = codings_of(concept)
         texts = texts_of(concept) + texts
         start: Span | None = None
         end: Span | None = None
         confirm = ""
         rtype = type(med).__name__
+        if by_display:
+            confirm = f"named only by the display of an unresolved medicationReference ({read.reference}); confirm"
         if rtype == "MedicationDispense":
             start, end, confirm = self._dispense(med, read, facts)
         elif rtype == "MedicationRequest":
