@@ -58,6 +58,8 @@ SEX_WORDS = {"male": "male", "men": "male", "man": "male", "female": "female", "
 # UCUM units of time an age range may be written in, in years.
 AGE_UNITS = {"a": 1.0, "yr": 1.0, "year": 1.0, "years": 1.0, "mo": 1 / 12, "month": 1 / 12, "months": 1 / 12,
              "wk": 7 / 365.25, "d": 1 / 365.25}  # fmt: skip
+ABSENT_VALUE = re.compile(r"^\s*(no|none|absent|without|nil)\b", re.IGNORECASE)
+"""A finding's value that says the finding is absent ('No ascites'): the Observation is no finding."""
 TITER = re.compile(r"^\s*1\s*:\s*[1-9]\d*\s*$")  # a reported titer ("1:8") means reactive
 
 
@@ -408,6 +410,8 @@ class LabReader:
             when = obs.effectivePeriod.start
         span = date_span(when) if when is not None else None
         positive, original = self._reads_positive(obs)
+        if positive is None and ABSENT_VALUE.match(original):
+            positive = False  # 'No ascites' (SNOMED 860638000, clinical.md Child-Pugh inputs), 'None', 'Absent'
         value = f" '{original}'" if original else ""
         value_finding = ClinicalRecord(
             kind="finding",

@@ -110,13 +110,14 @@ def test_dispense_dates_and_status(
         ({"valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "260385009", "display": "Negative"}]}}, False),
         ({"valueString": "Not detected"}, False),
         ({"valueBoolean": False}, False),
+        ({"valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "860638000", "display": "No ascites"}]}}, 0),
     ],
 )
 def test_observation_coded_as_a_condition(catalog: Catalog, value: dict[str, Any], read: bool) -> None:
     """An Observation coded as ascites is a finding to confirm unless its value reads negative."""
     findings = facts_of(catalog, observation("o1", ASCITES, **value)).findings
     confirmed = [f for f in findings if f.confirm and any(c == "389026000" for _, c, _ in f.codings)]
-    assert bool(confirmed) is read
+    assert bool(confirmed) is bool(read)
 
 
 def test_encounter_reason_is_a_finding_to_confirm(catalog: Catalog) -> None:
