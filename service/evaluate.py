@@ -632,23 +632,25 @@ class Evaluator:
     def _implying_treatment(
         self, source: str, matcher: CodeMatcher, test: RecordTest, since: dt.date | None
     ) -> NodeResult | None:
-        """Unknown when no record codes the condition but a drug given for it is on record in the window."""
-        if source != "condition" or matcher.implied_by_treatment is None:
+        """Unknown when no record codes the condition but a drug given for it, or a condition that implies
+        it, is on record in the window (value sets' implied_by_treatment and implied_by_conditions)."""
+        if source != "condition":
             return None
-        treatment = self.catalog.valuesets[matcher.implied_by_treatment]
+        implying = [("medication", v) for v in (matcher.implied_by_treatment,) if v is not None]
+        implying += [("condition", v) for v in matcher.implied_by_conditions]
         given = [
-            (record, label)
-            for record, label in self.matches("medication", treatment.id)
-            if self._timing(record, test, since) is not False
+            (record, label, self.catalog.valuesets[valueset].title)
+            for kind, valueset in implying
+            for record, label in self.matches(kind, valueset)
+            if self._timing(record, test, since) is not False or (kind == "condition" and test.when == "current")
         ]
         if not given:
             return None
-        shown = "; ".join(f"{label}{_dates(record)} ({record.reference})" for record, label in given[:3])
-        reason = f"no record codes {matcher.title}, but a drug given for it is on record: {shown}; confirm"
-        evidence = [record.evidence() for record, _ in given[:MAX_EVIDENCE]]
-        return NodeResult(
-            Truth.UNKNOWN, [reason], evidence, [f"whether {matcher.title} is present ({treatment.title})"]
-        )
+        shown = "; ".join(f"{title}: {label}{_dates(r)} ({r.reference})" for r, label, title in given[:3])
+        reason = f"no record codes {matcher.title}, but the record implies it: {shown}; confirm"
+        evidence = [record.evidence() for record, _, _ in given[:MAX_EVIDENCE]]
+        missing = [f"whether {matcher.title} is present"]
+        return NodeResult(Truth.UNKNOWN, [reason], evidence, missing)
 
     def _duration(self, test: DurationTest) -> NodeResult:
         matcher = self.catalog.valuesets[test.valueset]

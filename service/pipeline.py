@@ -52,6 +52,7 @@ def compile_catalog(catalog: Catalog) -> Compiled:
     reads = catalog_reads(catalog.trials.values())
     inputs = catalog.meta.score_inputs
     used = set(reads.conditions) | set(dict(inputs).values())
+    used |= {i for v in set(used) for i in catalog.valuesets[v].implied_by_conditions}
     procedure_sets = set(reads.procedures) | {inputs.dialysis}
     # A result that persists (a reactive HIV screen) counts at any date: its window is the calendar.
     windows = {

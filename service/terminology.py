@@ -87,6 +87,9 @@ class ValueSet(_Strict):
     implied_by_treatment: str | None = None
     """A medication value set given only (or mainly) for this condition: such a drug with no coded
     diagnosis makes a criterion reading this set unknown, never passed (README, implied diagnoses)."""
+    implied_by_conditions: tuple[str, ...] = ()
+    """Condition value sets whose records imply this one (alcoholic cirrhosis implies alcohol use):
+    with no record of this set, one of them in the criterion's window makes it unknown."""
 
     @field_validator("suspect_words")
     @classmethod
@@ -375,6 +378,7 @@ class CodeMatcher:
         self.id = valueset.id
         self.title = valueset.title
         self.implied_by_treatment = valueset.implied_by_treatment
+        self.implied_by_conditions = valueset.implied_by_conditions
         self.codes = codes_by_key(valueset.codes)
         self._prefixes = _by_system(valueset.prefixes)
         self._excluded = _by_system(valueset.exclude_prefixes)
@@ -388,6 +392,7 @@ class CodeMatcher:
         union = cls.__new__(cls)
         union.id, union.title = set_id, set_id
         union.implied_by_treatment = None
+        union.implied_by_conditions = ()
         union.codes = frozenset().union(*(m.codes for m in chosen))
         prefixes: dict[str, tuple[str, ...]] = {}
         for matcher in chosen:
