@@ -644,11 +644,24 @@ class Evaluator:
             for record, label in self.matches(kind, valueset)
             if self._timing(record, test, since) is not False or (kind == "condition" and test.when == "current")
         ]
-        if not given:
+        results = [
+            value
+            for analyte in matcher.implied_by_positive
+            for value in self.facts.labs.get(analyte, ())
+            if value.positive and value.effective <= self.as_of
+        ]
+        if not given and not results:
             return None
-        shown = "; ".join(f"{title}: {label}{_dates(r)} ({r.reference})" for r, label, title in given[:3])
+        shown = "; ".join(
+            [f"{title}: {label}{_dates(r)} ({r.reference})" for r, label, title in given[:3]]
+            + [
+                f"{self.catalog.analytes.analytes[v.analyte].display} {v.original} on {v.effective} ({v.reference})"
+                for v in results[:2]
+            ]
+        )
         reason = f"no record codes {matcher.title}, but the record implies it: {shown}; confirm"
-        evidence = [record.evidence() for record, _, _ in given[:MAX_EVIDENCE]]
+        evidence = [record.evidence() for record, _, _ in given] + [value.evidence() for value in results]
+        evidence = evidence[:MAX_EVIDENCE]
         missing = [f"whether {matcher.title} is present"]
         return NodeResult(Truth.UNKNOWN, [reason], evidence, missing)
 
