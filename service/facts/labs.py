@@ -25,11 +25,11 @@ from typing import Any
 from service.facts.model import (
     COUNTING_OBSERVATION_STATUSES,
     NOT_COUNTING_OBSERVATION_REASON,
-    ClinicalRecord,
     LabValue,
     PatientFacts,
     codings_of,
     date_span,
+    finding,
     finite,
     format_number,
     label_of,
@@ -413,20 +413,8 @@ class LabReader:
         if positive is None and ABSENT_VALUE.match(original):
             positive = False  # 'No ascites' (SNOMED 860638000, clinical.md Child-Pugh inputs), 'None', 'Absent'
         value = f" '{original}'" if original else ""
-        value_finding = ClinicalRecord(
-            kind="finding",
-            codings=codings_of(obs.valueCodeableConcept),
-            texts=texts_of(obs.valueCodeableConcept),
-            status=status,
-            verification=None,
-            start=span,
-            end=None,  # a point-in-time finding: current for FINDING_CURRENT_DAYS after it
-            ended=False,
-            recorded=span.end if span else None,
-            severity=(),
-            reference=read.reference,
-            display=f"{label_of(obs.code)}: {label_of(obs.valueCodeableConcept) or original}",
-        )
+        display = f"{label_of(obs.code)}: {label_of(obs.valueCodeableConcept) or original}"
+        value_finding = finding(obs.valueCodeableConcept, span, status, read.reference, display)
         if obs.valueCodeableConcept is not None:
             facts.findings.append(value_finding)
         if positive is False:

@@ -337,3 +337,24 @@ def finite(value: Decimal | float | int | None) -> float | None:
 def format_number(value: float) -> str:
     text = f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}"
     return text
+
+
+def finding(
+    concept: Any, span: Span | None, status: str | None, reference: str, display: str, confirm: str = ""
+) -> ClinicalRecord:
+    """Return a point-in-time finding (current for a year after its day) of a concept's codes and words."""
+    return ClinicalRecord(
+        kind="finding",
+        codings=codings_of(concept),
+        texts=texts_of(concept),
+        status=status,
+        verification=None,
+        start=span,
+        end=None,
+        ended=False,
+        recorded=span.end if span else None,
+        severity=(),
+        reference=reference,
+        display=display,
+        confirm=confirm,
+    )

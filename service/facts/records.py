@@ -49,6 +49,7 @@ from service.facts.model import (
     code_of,
     codings_of,
     date_span,
+    finding,
     finite,
     format_number,
     label_of,
@@ -355,20 +356,13 @@ class RecordReader:
         span = self._when(enc.period, facts, f"{read.reference} period")
         confirm = f"named only as the reason for {read.reference}, not as a diagnosis; confirm"
         return [
-            ClinicalRecord(
-                kind="finding",
-                codings=codings_of(reason),
-                texts=texts_of(reason),
-                status=status,
-                verification=None,
-                start=span,
-                end=None,
-                ended=False,
-                recorded=span.end if span else None,
-                severity=(),
-                reference=read.reference,
-                display=f"reason for encounter: {label_of(reason) or 'not named'}",
-                confirm=confirm,
+            finding(
+                reason,
+                span,
+                status,
+                read.reference,
+                f"reason for encounter: {label_of(reason) or 'not named'}",
+                confirm,
             )
             for reason in enc.reasonCode or ()
         ]
