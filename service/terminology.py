@@ -84,6 +84,15 @@ class ValueSet(_Strict):
     names: tuple[NameEntry, ...] = ()
     exclude_prefixes: tuple[PrefixEntry, ...] = ()
     suspect_words: tuple[str, ...] = ()
+    implied_by_treatment: str | None = None
+    """A medication value set given only (or mainly) for this condition: such a drug with no coded
+    diagnosis makes a criterion reading this set unknown, never passed (README, implied diagnoses)."""
+    implied_by_conditions: tuple[str, ...] = ()
+    implied_by_positive: tuple[str, ...] = ()
+    """Analytes (criteria/analytes.yaml) whose positive result implies this condition may be present
+    (a reactive anti-HCV with no RNA on record): with no record of this set, it makes it unknown."""
+    """Condition value sets whose records imply this one (alcoholic cirrhosis implies alcohol use):
+    with no record of this set, one of them in the criterion's window makes it unknown."""
 
     @field_validator("suspect_words")
     @classmethod
@@ -373,6 +382,9 @@ class CodeMatcher:
     def __init__(self, valueset: ValueSet) -> None:
         self.id = valueset.id
         self.title = valueset.title
+        self.implied_by_treatment = valueset.implied_by_treatment
+        self.implied_by_conditions = valueset.implied_by_conditions
+        self.implied_by_positive = valueset.implied_by_positive
         self.codes = codes_by_key(valueset.codes)
         self._prefixes = _by_system(valueset.prefixes)
         self._excluded = _by_system(valueset.exclude_prefixes)
@@ -385,6 +397,9 @@ class CodeMatcher:
         chosen = list(matchers)
         union = cls.__new__(cls)
         union.id, union.title = set_id, set_id
+        union.implied_by_treatment = None
+        union.implied_by_conditions = ()
+        union.implied_by_positive = ()
         union.codes = frozenset().union(*(m.codes for m in chosen))
         prefixes: dict[str, tuple[str, ...]] = {}
         for matcher in chosen:

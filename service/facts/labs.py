@@ -25,11 +25,11 @@ from typing import Any
 from service.facts.model import (
     COUNTING_OBSERVATION_STATUSES,
     NOT_COUNTING_OBSERVATION_REASON,
-    ClinicalRecord,
     LabValue,
     PatientFacts,
     codings_of,
     date_span,
+    finding,
     finite,
     format_number,
     label_of,
@@ -58,6 +58,8 @@ SEX_WORDS = {"male": "male", "men": "male", "man": "male", "female": "female", "
 # UCUM units of time an age range may be written in, in years.
 AGE_UNITS = {"a": 1.0, "yr": 1.0, "year": 1.0, "years": 1.0, "mo": 1 / 12, "month": 1 / 12, "months": 1 / 12,
              "wk": 7 / 365.25, "d": 1 / 365.25}  # fmt: skip
+ABSENT_VALUE = re.compile(r"^\s*(no|none|absent|without|nil)\b", re.IGNORECASE)
+"""A finding's value that says the finding is absent ('No ascites'): the Observation is no finding."""
 TITER = re.compile(r"^\s*1\s*:\s*[1-9]\d*\s*$")  # a reported titer ("1:8") means reactive
 
 
@@ -157,25 +159,9 @@ class LabReader:
             return True
         return None
 
-    def _lab_value(
-        self, read: Read, name: str, analyte: Analyte, code_label: str, effective: dt.date, facts: PatientFacts
-    ) -> LabValue | None:
-        obs = read.resource
+    def _reads_positive(self, obs: Any) -> tuple[bool | None, str]:
+        """Return whether a qualitative result reads positive (None: neither) and its value as written."""
         quantity = obs.valueQuantity
-        has_value = (quantity is not None and quantity.value is not None) or any(
-            v is not None for v in (obs.valueCodeableConcept, obs.valueString, obs.valueBoolean)
-        )
-        if not has_value and not obs.interpretation:
-            # A panel header or a result without any value (dataAbsentReason): nothing to read,
-            # so it is not a result at all (its members, if any, are read on their own).
-            facts.warnings.append(f"{read.reference}: {analyte.display} not counted: no value")
-            return None
-        if quantity is not None and quantity.value is not None:
-            if analyte.kind != "qualitative":
-                return self._quantity(read, name, analyte, code_label, effective, facts)
-            unit = quantity.code or quantity.unit or ""
-            if analyte.index_cutoff is not None and (not unit or unit_key(unit) in self._index_units):
-                return self._index(read, name, analyte, code_label, effective, facts)
         interpretation = self._interpretation(obs, self._positive_interp, self._negative_interp)
         positive: bool | None = None
         original = ""
@@ -196,8 +182,28 @@ class LabReader:
             original = "true" if obs.valueBoolean else "false"
         elif quantity is not None and quantity.value is not None:
             original = f"{format_number(float(quantity.value))} {printable(quantity.code or quantity.unit or '')}"
-        if positive is None:
-            positive = interpretation
+        return (interpretation if positive is None else positive), original
+
+    def _lab_value(
+        self, read: Read, name: str, analyte: Analyte, code_label: str, effective: dt.date, facts: PatientFacts
+    ) -> LabValue | None:
+        obs = read.resource
+        quantity = obs.valueQuantity
+        has_value = (quantity is not None and quantity.value is not None) or any(
+            v is not None for v in (obs.valueCodeableConcept, obs.valueString, obs.valueBoolean)
+        )
+        if not has_value and not obs.interpretation:
+            # A panel header or a result without any value (dataAbsentReason): nothing to read,
+            # so it is not a result at all (its members, if any, are read on their own).
+            facts.warnings.append(f"{read.reference}: {analyte.display} not counted: no value")
+            return None
+        if quantity is not None and quantity.value is not None:
+            if analyte.kind != "qualitative":
+                return self._quantity(read, name, analyte, code_label, effective, facts)
+            unit = quantity.code or quantity.unit or ""
+            if analyte.index_cutoff is not None and (not unit or unit_key(unit) in self._index_units):
+                return self._index(read, name, analyte, code_label, effective, facts)
+        positive, original = self._reads_positive(obs)
         base = _blank(name, code_label, effective, read.reference, str(obs.status))
         if positive is None:
             why = "result could not be read as positive or negative"
@@ -391,6 +397,13 @@ class LabReader:
         return None
 
     def _finding(self, read: Read, facts: PatientFacts) -> None:
+        """Read an Observation no analyte claims as findings (README, "Records outside a Condition").
+
+        Its coded value (a NYHA class) is a finding that counts as recorded. Its code and words
+        ('Ascites' on an ultrasound, a West Haven grade, a local 'HEP C AB' screen) only suggest
+        the concept: a finding to confirm, left out when the value reads negative ('Not detected',
+        'Absent', false, an N interpretation).
+        """
         obs = read.resource
         status = str(obs.status)
         if status not in COUNTING_OBSERVATION_STATUSES:
@@ -399,20 +412,23 @@ class LabReader:
         if when is None and obs.effectivePeriod is not None:
             when = obs.effectivePeriod.start
         span = date_span(when) if when is not None else None
+        positive, original = self._reads_positive(obs)
+        if positive is None and ABSENT_VALUE.match(original):
+            positive = False  # 'No ascites' (SNOMED 860638000, clinical.md Child-Pugh inputs), 'None', 'Absent'
+        value = f" '{original}'" if original else ""
+        display = f"{label_of(obs.code)}: {label_of(obs.valueCodeableConcept) or original}"
+        value_finding = finding(obs.valueCodeableConcept, span, status, read.reference, display)
+        if obs.valueCodeableConcept is not None:
+            facts.findings.append(value_finding)
+        if positive is False:
+            return
+        written = (printable(str(obs.valueString), 60).lower(),) if obs.valueString is not None else ()
         facts.findings.append(
-            ClinicalRecord(
-                kind="finding",
-                codings=codings_of(obs.code) + codings_of(obs.valueCodeableConcept),
-                texts=texts_of(obs.valueCodeableConcept),
-                status=status,
-                verification=None,
-                start=span,
-                end=None,  # a point-in-time finding: current for FINDING_CURRENT_DAYS after it
-                ended=False,
-                recorded=span.end if span else None,
-                severity=(),
-                reference=read.reference,
-                display=f"{label_of(obs.code)}: {label_of(obs.valueCodeableConcept)}",
+            dataclasses.replace(
+                value_finding,
+                codings=codings_of(obs.code),
+                texts=texts_of(obs.code) + written,
+                confirm=f"recorded as {read.reference}{value}, not as a diagnosis; confirm",
             )
         )
 

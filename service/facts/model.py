@@ -27,7 +27,10 @@ UNCERTAIN_CONDITION = frozenset({"unconfirmed", "provisional", "differential"})
 CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
 PAST_CLINICAL = frozenset({"inactive", "remission", "resolved"})
 CLINICAL_STATUSES = CURRENT_CLINICAL | PAST_CLINICAL
-NOT_COUNTING_MEDICATION = frozenset({"entered-in-error", "not-taken", "not-done", "cancelled", "draft"})
+NOT_COUNTING_MEDICATION = frozenset(
+    {"entered-in-error", "not-taken", "not-done", "cancelled", "draft", "declined", "preparation"}
+)
+"""Medication statuses that never count; declined and preparation are MedicationDispense statuses (not handed over)."""
 ONGOING_MEDICATION = frozenset({"active", "in-progress", "on-hold"})
 # Statuses that do not say whether the drug is being taken: 'intended' (MedicationStatement: may
 # be taken in the future) and 'unknown'. Such a record is neither current nor past: unknown.
@@ -169,6 +172,11 @@ class ClinicalRecord:
     category: str | None = None
     severity_text: str = ""
     stage_text: str = ""
+    confirm: str = ""
+    """Why the record only suggests its concept (a finding outside a Condition, a dispense): it
+    never counts alone; a criterion it matches is unknown with this reason (README, findings)."""
+    unidentified: bool = False
+    """A medication record whose drug cannot be identified (no code, no words, reference unresolved)."""
 
     def evidence(self) -> Evidence:
         """Return this record as evidence: its resource and display."""
@@ -332,3 +340,24 @@ def finite(value: Decimal | float | int | None) -> float | None:
 def format_number(value: float) -> str:
     text = f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}"
     return text
+
+
+def finding(
+    concept: Any, span: Span | None, status: str | None, reference: str, display: str, confirm: str = ""
+) -> ClinicalRecord:
+    """Return a point-in-time finding (current for a year after its day) of a concept's codes and words."""
+    return ClinicalRecord(
+        kind="finding",
+        codings=codings_of(concept),
+        texts=texts_of(concept),
+        status=status,
+        verification=None,
+        start=span,
+        end=None,
+        ended=False,
+        recorded=span.end if span else None,
+        severity=(),
+        reference=reference,
+        display=display,
+        confirm=confirm,
+    )
