@@ -184,6 +184,18 @@ class PeriodTest(_PeriodFields):
 Severity = Literal["mild", "moderate", "severe"]
 
 
+class StageFilter(_Strict):
+    """Grades or stages of a scale that count (NYHA III-IV, West Haven II or lower), as two value sets.
+
+    ``counts`` lists the grades that count and ``other`` the rest of the scale. A Condition's
+    grade is read from Condition.stage (summary codes and words), else from the words of the
+    Condition itself ("heart failure, NYHA class II").
+    """
+
+    counts: str
+    other: str
+
+
 class RecordTest(_PeriodFields):
     """A record in a value set: current, ever, or within a period before the as-of date.
 
@@ -191,8 +203,11 @@ class RecordTest(_PeriodFields):
     and years are calendar units ("within 1 month" on 22 November reaches back to 22 October).
     ``counts_as: unknown`` makes a matching record leave the test unknown instead of true (a
     cancer in remission for "with malignancies": the investigator confirms). ``severity`` keeps
-    only Conditions graded so (Condition.severity). ``implied_by`` is evidence that implies the
-    diagnosis when no record codes it: if it holds, the test is unknown, never false.
+    only Conditions graded so (Condition.severity) and ``stage`` those staged so (a grade or stage
+    scale, StageFilter). ``ungraded`` says what a record with no grade on the filtered scale does:
+    ``set_aside`` (it does not count) or ``unknown`` (a person must grade it). ``implied_by`` is
+    evidence that implies the diagnosis when no record codes it: if it holds, the test is unknown,
+    never false.
     """
 
     valueset: str
@@ -201,10 +216,14 @@ class RecordTest(_PeriodFields):
     min_count: int = Field(default=1, ge=1)
     counts_as: Literal["match", "unknown"] = "match"
     severity: tuple[Severity, ...] = ()
+    stage: StageFilter | None = None
+    ungraded: Literal["set_aside", "unknown"] = "set_aside"
     implied_by: Node | None = None
 
     @model_validator(mode="after")
     def _period_for_within(self) -> RecordTest:
+        if self.ungraded != "set_aside" and not self.severity and self.stage is None:
+            raise ValueError("ungraded applies only with a severity or stage filter")
         given = self._units_given()
         if given > 1:
             raise ValueError("give only one of days, weeks, months or years")
@@ -255,6 +274,16 @@ class All(_Strict):
 
 class AnyOf(_Strict):
     any: tuple[Node, ...] = Field(min_length=1)
+
+
+class Agree(_Strict):
+    """Readings that must agree: true when all are true, false when all are false, else unknown.
+
+    For words that name no variant ("MELD score"): decide only when every variant gives the
+    same side of the bound.
+    """
+
+    agree: tuple[Node, ...] = Field(min_length=2)
 
 
 class Not(_Strict):
@@ -316,6 +345,7 @@ class Allergy(_Strict):
 Node = Annotated[
     All
     | AnyOf
+    | Agree
     | Not
     | Lab
     | LabUln
@@ -333,7 +363,18 @@ Node = Annotated[
     Field(union_mode="left_to_right"),
 ]
 
-for _model in (RecordTest, All, AnyOf, Not, ConditionNode, MedicationNode, ProcedureNode, SexSpecificTest, SexSpecific):
+for _model in (
+    RecordTest,
+    All,
+    AnyOf,
+    Agree,
+    Not,
+    ConditionNode,
+    MedicationNode,
+    ProcedureNode,
+    SexSpecificTest,
+    SexSpecific,
+):
     _model.model_rebuild()
 
 
@@ -344,12 +385,18 @@ class Part(_Strict):
     text: str = Field(min_length=1)
     logic: Node | None = None
     review: str | None = None
+    on_record: Node | None = Field(
+        default=None,
+        description="With review: a person judges only when this names something on record; otherwise the part passes.",
+    )
     interpretation: str | None = None
 
     @model_validator(mode="after")
     def _logic_or_review(self) -> Part:
         if (self.logic is None) == (self.review is None):
             raise ValueError("give exactly one of 'logic' or 'review'")
+        if self.on_record is not None and self.review is None:
+            raise ValueError("on_record goes with review")
         return self
 
 
@@ -361,6 +408,10 @@ class Criterion(_Strict):
     text: str = Field(min_length=1)
     logic: Node | None = None
     review: str | None = None
+    on_record: Node | None = Field(
+        default=None,
+        description="With review: a person judges only when this names something on record; otherwise the line passes.",
+    )
     parts: tuple[Part, ...] = ()
     interpretation: str | None = None
 
@@ -369,6 +420,8 @@ class Criterion(_Strict):
         forms = [self.logic is not None, self.review is not None, bool(self.parts)]
         if sum(forms) != 1:
             raise ValueError("give exactly one of 'logic', 'review' or 'parts'")
+        if self.on_record is not None and self.review is None:
+            raise ValueError("on_record goes with review")
         prefix = "inc-" if self.type == "inclusion" else "exc-"
         if not self.id.startswith(prefix):
             raise ValueError(f"an {self.type} criterion id starts with '{prefix}'")
@@ -426,11 +479,15 @@ def walk_trial(trial: Trial) -> Iterator[tuple[str, Node]]:
     """Yield (path, node) for every logic node of a trial."""
     for index, criterion in enumerate(trial.criteria):
         base = f"criteria[{index}]"
-        if criterion.logic is not None:
-            yield from walk_logic(criterion.logic, f"{base}.logic")
+        for key in ("logic", "on_record"):
+            node = getattr(criterion, key)
+            if node is not None:
+                yield from walk_logic(node, f"{base}.{key}")
         for part_index, part in enumerate(criterion.parts):
-            if part.logic is not None:
-                yield from walk_logic(part.logic, f"{base}.parts[{part_index}].logic")
+            for key in ("logic", "on_record"):
+                node = getattr(part, key)
+                if node is not None:
+                    yield from walk_logic(node, f"{base}.parts[{part_index}].{key}")
 
 
 @dataclass(frozen=True)
@@ -500,6 +557,9 @@ def walk_logic(node: Node, path: str = "logic") -> Iterator[tuple[str, Node]]:
     elif isinstance(node, AnyOf):
         for i, child in enumerate(node.any):
             yield from walk_logic(child, f"{path}.any[{i}]")
+    elif isinstance(node, Agree):
+        for i, child in enumerate(node.agree):
+            yield from walk_logic(child, f"{path}.agree[{i}]")
     elif isinstance(node, Not):
         yield from walk_logic(node.not_, f"{path}.not")
     elif isinstance(node, SexSpecific):
@@ -604,9 +664,13 @@ def _check_trial(
             test = getattr(node, key, None)
             if test is not None and test.valueset not in valuesets:
                 problems.append(f"{where}.{key}.valueset: unknown value set '{test.valueset}'")
+            stage = getattr(test, "stage", None)
+            for field in ("counts", "other"):
+                if stage is not None and getattr(stage, field) not in valuesets:
+                    problems.append(f"{where}.{key}.stage.{field}: unknown value set '{getattr(stage, field)}'")
         for key in ("medication", "procedure", "medication_duration"):
-            if getattr(getattr(node, key, None), "severity", ()):
-                problems.append(f"{where}.{key}.severity: only a condition has a severity")
+            if getattr(getattr(node, key, None), "severity", ()) or getattr(getattr(node, key, None), "stage", None):
+                problems.append(f"{where}.{key}.severity: only a condition has a severity or stage")
         if analytes is None or units is None:
             continue
         if isinstance(node, PositiveResults):

@@ -18,6 +18,7 @@ from service.criteria import (
 )
 from service.criteria import (
     AgeTest,
+    Agree,
     All,
     Allergy,
     AnyOf,
@@ -27,6 +28,7 @@ from service.criteria import (
     DurationTest,
     Lab,
     LabPositive,
+    LabTest,
     LabUln,
     MedicationDuration,
     MedicationNode,
@@ -55,6 +57,7 @@ from service.facts import (
     matching,
     occurred_within,
     severity_of,
+    stage_of,
 )
 from service.logic import Outcome, Truth, all_of, any_of, not_, outcome_of, worst_outcome
 from service.terminology import Analyte, clauses, describe_codings
@@ -233,6 +236,8 @@ class Evaluator:
             return self._combine([self.node(child) for child in node.all], conjunction=True)
         if isinstance(node, AnyOf):
             return self._combine([self.node(child) for child in node.any], conjunction=False)
+        if isinstance(node, Agree):
+            return self._agree([self.node(child) for child in node.agree])
         if isinstance(node, Not):
             inner = self.node(node.not_)
             return NodeResult(not_(inner.truth), inner.reasons, inner.evidence, inner.missing)
@@ -279,6 +284,20 @@ class Evaluator:
                 out.missing.extend(m for m in r.missing if m not in out.missing)
         return out
 
+    def _agree(self, results: list[NodeResult]) -> NodeResult:
+        truths = [r.truth for r in results]
+        truth = truths[0] if len(set(truths)) == 1 else Truth.UNKNOWN
+        out = NodeResult(truth)
+        if Truth.TRUE in truths and Truth.FALSE in truths:
+            out.reasons.append("the readings disagree, so a person decides which one the words mean")
+            out.missing.append("which reading the criterion means")
+        for r in results:
+            out.reasons.extend(r.reasons)
+            out.evidence.extend(e for e in r.evidence if e not in out.evidence)
+            if truth is Truth.UNKNOWN:
+                out.missing.extend(m for m in r.missing if m not in out.missing)
+        return out
+
     # -- labs and scores ---------------------------------------------------------------------
 
     def _lab(self, node: Lab) -> NodeResult:
@@ -294,6 +313,10 @@ class Evaluator:
         assert conversion is not None  # the loader checked the criterion's unit
         results = []
         for value in group:
+            limit = analyte.detection_limit_max
+            if value.value is None and value.positive is False and limit is not None and not value.unreadable:
+                results.append(self._not_detected(test, value, limit.value, conversion.factor, wanted))
+                continue
             if value.unreadable is not None or value.value is None:
                 results.append(_unreadable(analyte.display, value))
                 continue
@@ -316,6 +339,17 @@ class Evaluator:
                 result.missing = [f"{analyte.display} reported in {test.unit} (its conversion depends on the assay)"]
             results.append(result)
         return _agreeing(results, analyte.display)
+
+    def _not_detected(self, test: LabTest, value: LabValue, limit: float, factor: float, wanted: str) -> NodeResult:
+        """A "not detected" result is a value from 0 up to the highest detection limit in use (analytes.yaml)."""
+        display = self.catalog.analytes.analytes[test.analyte].display
+        truth = numeric_truth((0.0, False, limit, True), test, factor)
+        under = f"under {_num(limit / factor)} {test.unit}"
+        stated = f"{value.original} on {value.effective} (below the detection limit, {under})"
+        verdicts = {Truth.TRUE: f"{display} {stated} {wanted}", Truth.FALSE: f"{display} {stated}, not {wanted}"}
+        reason = verdicts.get(truth, f"{display} {stated} cannot be compared with {wanted}")
+        missing = [f"a quantified {display} result"] if truth is Truth.UNKNOWN else []
+        return NodeResult(truth, [reason], [value.evidence()], missing)
 
     def _lab_result(
         self, truth: Truth, display: str, value: LabValue, shown: float, unit: str, wanted: str
@@ -423,7 +457,11 @@ class Evaluator:
                 value = ranked.value
                 display = table[value.analyte].display
                 if value.positive is None:
-                    why = value.unreadable or "equivocal (between the negative and positive cut-offs)"
+                    why = value.unreadable or (
+                        f"reported only as {value.original}, below the quantitation limit, not as not detected"
+                        if value.comparator in ("<", "<=") and table[value.analyte].cutoff is None
+                        else "equivocal (between the negative and positive cut-offs)"
+                    )
                     reasons.append(
                         f"{display} {value.reference} on {value.effective} is neither positive nor negative: {why}"
                     )
@@ -468,10 +506,13 @@ class Evaluator:
                 [f"{name} cannot be computed: needs {', '.join(missing)}; criterion needs {name} {wanted}"],
                 missing=[f"{m} (for {name})" for m in missing],
             )
-        truth = numeric_truth(value_interval(result.value, None), test, 1.0)
+        high = result.high if result.high is not None else result.value
+        truth = numeric_truth((result.value, False, high, False), test, 1.0)
         detail = result.detail_text
-        shown = f"{name} {_num(result.value)}" + (f" ({detail})" if detail else "")
-        reason = f"{shown} {wanted}" if truth is Truth.TRUE else f"{shown}, not {wanted}"
+        value_text = _num(result.value) if high == result.value else f"{_num(result.value)} to {_num(high)}"
+        shown = f"{name} {value_text}" + (f" ({detail})" if detail else "")
+        verdicts = {Truth.TRUE: f"{shown} {wanted}", Truth.FALSE: f"{shown}, not {wanted}"}
+        reason = verdicts.get(truth, f"{shown}: may or may not be {wanted}")
         if result.flags:
             reason += f"; note: {'; '.join(result.flags)}"
         evidence: list[Evidence] = []
@@ -482,7 +523,8 @@ class Evaluator:
                         score_input.reference, f"{score_input.name} {score_input.value} {score_input.unit}".strip()
                     )
                 )
-        return NodeResult(truth, [reason], evidence)
+        missing = [f"grades of the {name} inputs recorded without one"] if truth is Truth.UNKNOWN else []
+        return NodeResult(truth, [reason], evidence, missing)
 
     # -- demographics ------------------------------------------------------------------------
 
@@ -565,16 +607,21 @@ class Evaluator:
         since = period.before(self.as_of) if period is not None else None
         window = test.when if test.when != "within" else f"within {_period_words(test)} (since {since})"
         graded = f" graded {' or '.join(test.severity)}" if test.severity else ""
+        if test.stage is not None:
+            graded += f" ({self.catalog.valuesets[test.stage.counts].title})"
         hits: list[tuple[ClinicalRecord, str]] = []
         maybe: list[tuple[ClinicalRecord, str, str]] = []
         outside: list[tuple[ClinicalRecord, str]] = []
         other_grade: list[tuple[ClinicalRecord, str]] = []
         for record, label in self.matches(source, test.valueset):
             timing = self._timing(record, test, since)
+            grade = self._grade(record, test)
             if timing is False:
                 outside.append((record, label))
-            elif test.severity and severity_of(record) not in test.severity:
-                other_grade.append((record, f"{label} graded {severity_of(record) or 'not at all'}"))
+            elif grade is False:
+                other_grade.append((record, f"{label} {self._grade_words(record, test)}"))
+            elif grade is None:
+                maybe.append((record, label, f"{self._grade_words(record, test)}; a person grades it"))
             elif record.uncertain and not test.count_uncertain:
                 maybe.append((record, label, f"{record.verification} diagnosis"))
             elif timing is None:
@@ -594,7 +641,7 @@ class Evaluator:
             for record, words, reading in self.suspects(source, test.valueset)
             if not (reading == "history" and test.when == "current")
             and self._timing(record, test, since) is not False
-            and (not test.severity or severity_of(record) in test.severity)
+            and self._grade(record, test) is not False
         ]
         if len(hits) + len(maybe) + len(suspects) >= test.min_count:
             reasons = [f"{title}{graded}: {label}{_dates(record)} ({why})" for record, label, why in maybe[:3]]
@@ -617,6 +664,34 @@ class Evaluator:
             reason += f"; found {other_grade[0][1]}{_dates(other_grade[0][0])}"
         evidence = [r.evidence() for r, _ in (outside + other_grade)[:3]]
         return NodeResult(Truth.FALSE, [reason], evidence)
+
+    def _grade(self, record: ClinicalRecord, test: RecordTest) -> bool | None:
+        """Return whether a record's grade passes the test's severity and stage filters (None: ungraded, ask)."""
+        verdicts: list[bool | None] = []
+        if test.severity:
+            severity = severity_of(record)
+            verdicts.append(None if severity is None else severity in test.severity)
+        if test.stage is not None:
+            stage = test.stage
+            valuesets = self.catalog.valuesets
+            verdicts.append(stage_of(record, valuesets[stage.counts], valuesets[stage.other]))
+        if False in verdicts:
+            return False
+        if None in verdicts:
+            return None if test.ungraded == "unknown" else False
+        return True
+
+    def _grade_words(self, record: ClinicalRecord, test: RecordTest) -> str:
+        words = []
+        if test.severity:
+            words.append(f"graded {severity_of(record) or 'not at all'}")
+        if test.stage is not None:
+            stage = test.stage
+            valuesets = self.catalog.valuesets
+            staged = stage_of(record, valuesets[stage.counts], valuesets[stage.other])
+            shown = {True: valuesets[stage.counts].title, False: valuesets[stage.other].title, None: "not recorded"}
+            words.append(f"stage {shown[staged]}")
+        return ", ".join(words)
 
     def _duration(self, test: DurationTest) -> NodeResult:
         matcher = self.catalog.valuesets[test.valueset]
@@ -743,6 +818,8 @@ class Evaluator:
 
     def _leaf(self, item: Criterion | Part, parent: str | None, exclusion: bool) -> CriterionResult:
         ctype = "exclusion" if exclusion else "inclusion"
+        if item.review is not None and item.on_record is not None:
+            return self._review_on_record(item, parent, ctype)
         if item.review is not None:
             return CriterionResult(
                 item.id,
@@ -771,6 +848,26 @@ class Evaluator:
             tuple(result.evidence),
             tuple(result.missing) if outcome is Outcome.UNKNOWN else (),
             item.interpretation,
+        )
+
+    def _review_on_record(self, item: Criterion | Part, parent: str | None, ctype: str) -> CriterionResult:
+        """A judgement asked only when something related is on record: unknown then, else pass.
+
+        On record means the node holds, or may hold and names a record (a condition whose timing
+        is unknown); a node unknown for want of any record (no result at all) is nothing on record.
+        """
+        assert item.on_record is not None and item.review is not None
+        found = self.node(item.on_record)
+        reasons = "; ".join(found.reasons)
+        missing: tuple[str, ...] = ()
+        if found.truth is Truth.FALSE or (found.truth is Truth.UNKNOWN and not found.evidence):
+            outcome, reason = Outcome.PASS, f"nothing related on record ({reasons})"
+        else:
+            outcome = Outcome.UNKNOWN
+            reason = f"on record: {reasons}; needs a person: {item.review}"
+            missing = (f"investigator's judgement: {item.text}",)
+        return CriterionResult(
+            item.id, parent, ctype, item.text, outcome, reason, tuple(found.evidence), missing, item.interpretation
         )
 
 

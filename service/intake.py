@@ -171,6 +171,29 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
     ),
 }
 
+
+def _contained_medications(raw: dict[str, Any], warnings: list[str], where: str) -> list[tuple[str, Any]]:
+    """Return the Medications contained in a medication resource, by local id (only their code is read)."""
+    if raw.get("resourceType") not in ("MedicationRequest", "MedicationStatement", "MedicationAdministration"):
+        return []
+    contained = raw.get("contained")
+    found: list[tuple[str, Any]] = []
+    for item in contained if isinstance(contained, list) else ():
+        if (
+            not isinstance(item, dict)
+            or item.get("resourceType") != "Medication"
+            or not isinstance(item.get("id"), str)
+        ):
+            continue
+        try:
+            found.append(
+                (item["id"], MODELS["Medication"].model_validate(_read_part(item, READ_ELEMENTS["Medication"])))
+            )
+        except (ValidationError, RecursionError):
+            warnings.append(f"{where}: a contained Medication is not valid; drug not identified")
+    return found
+
+
 MAX_REPORTED_ISSUES = 100
 MAX_REFERENCE_CHARS = 200
 # FHIR resource type names are letters, starting with a capital (the longest in R4 has 33).
@@ -541,6 +564,9 @@ def read_bundle(
         read = Read(model, keys[0] if named else f"Bundle.entry[{index}]", index)
         for key in keys:
             by_reference.setdefault(key, read)
+        for local_id, medication in _contained_medications(raw, warnings, read.reference):
+            # '#med0' in a medicationReference names a Medication contained in this resource.
+            by_reference.setdefault(f"{read.reference}#{local_id}", Read(medication, read.reference, index))
         validated.append((read, raw.get("subject") or raw.get("patient")))
 
     if issues:

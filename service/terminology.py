@@ -195,6 +195,8 @@ class Analyte(_Strict):
     plausible: Plausible | None = None
     molar_mass: Constant | None = None
     mass_per_iu: Constant | None = None
+    detection_limit_max: Constant | None = None
+    """The highest detection limit (canonical unit) of the assays in use: a "not detected" result lies below it."""
     uln: FallbackUln | None = None
     cutoff: Cutoff | None = None
     index_cutoff: float | None = Field(default=None, gt=0)

@@ -46,6 +46,7 @@ from service.facts.records import (
     matching,
     occurred_within,
     severity_of,
+    stage_of,
 )
 from service.facts.scoring import ScoreMatchers, compute_scores
 
@@ -73,4 +74,5 @@ __all__ = [
     "occurred_within",
     "printable",
     "severity_of",
+    "stage_of",
 ]

@@ -301,7 +301,10 @@ class LabReader:
         cutoff = analyte.cutoff
         if cutoff is None:
             if comparator in ("<", "<="):
-                return False  # reported below the assay's limit: not detected
+                # "<20 IU/mL" is below the assay's quantitation limit, which lies at or above its
+                # detection limit: the target may be detected but not quantifiable. Without a "not
+                # detected" statement (interpretation or words) detection is unknown.
+                return None
             return value > 0
         negative_below = high_limit if high_limit is not None else cutoff.negative_below
         positive_at = max(cutoff.positive_at, negative_below)

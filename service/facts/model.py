@@ -168,6 +168,7 @@ class ClinicalRecord:
     extra: tuple[tuple[str, str], ...] = ()
     category: str | None = None
     severity_text: str = ""
+    stage_text: str = ""
 
     def evidence(self) -> Evidence:
         """Return this record as evidence: its resource and display."""
@@ -219,6 +220,8 @@ class ScoreResult:
     missing: tuple[str, ...]
     detail: tuple[tuple[str, str], ...] = ()
     flags: tuple[str, ...] = ()
+    high: float | None = None
+    """The upper end when an input allows several values (an ungraded ascites); ``value`` is the lower."""
 
     @cached_property
     def detail_text(self) -> str:

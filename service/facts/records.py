@@ -202,8 +202,10 @@ class RecordReader:
             clinical = None
         recorded = date_span(cond.recordedDate) if cond.recordedDate else None
         codings = codings_of(cond.code)
+        stage_texts: tuple[str, ...] = ()
         for stage in cond.stage or ():
             codings += codings_of(stage.summary)
+            stage_texts += texts_of(stage.summary)
         return ClinicalRecord(
             kind="condition",
             codings=codings,
@@ -219,6 +221,7 @@ class RecordReader:
             display=label_of(cond.code) or "condition",
             category=_category(cond.category),
             severity_text=" ".join(texts_of(cond.severity)),
+            stage_text=" ".join(stage_texts),
         )
 
     def medication(self, read: Read, intake: Intake, facts: PatientFacts) -> ClinicalRecord | None:
@@ -229,8 +232,11 @@ class RecordReader:
             return None
         concept = med.medicationCodeableConcept
         if concept is None and med.medicationReference is not None:
-            target = med.medicationReference.reference
-            found = intake.by_reference.get(target) or intake.by_reference.get(reference_key(target or ""))
+            target = med.medicationReference.reference or ""
+            if target.startswith("#"):  # a Medication contained in this resource (intake files it so)
+                found = intake.by_reference.get(f"{read.reference}{target}")
+            else:
+                found = intake.by_reference.get(target) or intake.by_reference.get(reference_key(target))
             if found is not None and type(found.resource).__name__ == "Medication":
                 concept = found.resource.code
             else:
@@ -256,7 +262,12 @@ class RecordReader:
                 start = date_span(effective.start) if effective.start else None
                 end = date_span(effective.end) if effective.end else None
             if rtype == "MedicationStatement" and start is None and med.dateAsserted:
-                start = date_span(med.dateAsserted)
+                # dateAsserted is when the statement was made: the drug was taken since some day
+                # up to then, so the start is any day from the birth date (or unknown) to it.
+                asserted = date_span(med.dateAsserted)
+                if asserted is not None:
+                    earliest = facts.birth.start if facts.birth is not None else dt.date(1900, 1, 1)
+                    start = Span(min(earliest, asserted.start), asserted.end)
             if status in ONGOING_MEDICATION and when is not None:
                 end = None  # an ongoing statement dated by one day: taken since then
         start = _born_before(start, facts, f"{read.reference} start")
@@ -374,6 +385,22 @@ def severity_of(record: ClinicalRecord) -> str | None:
     return max(found, key=_SEVERITY_ORDER.index) if found else None
 
 
+def stage_of(record: ClinicalRecord, counts: CodeMatcher, other: CodeMatcher) -> bool | None:
+    """Return whether a Condition's grade or stage is one that counts, False if another, None if not graded.
+
+    Codes (Condition.code and Condition.stage.summary) decide first; else the words of the stage
+    and of the Condition itself (a set's names or suspect words: "NYHA class II").
+    """
+    for matcher, verdict in ((counts, True), (other, False)):
+        if any(matcher.match_code(system, code) for system, code, _ in record.codings):
+            return verdict
+    words = [record.stage_text, *record.texts, *(display for _, _, display in record.codings if display)]
+    for matcher, verdict in ((counts, True), (other, False)):
+        if any(text and (matcher.match_text(text) or matcher.has_suspect_words(text)) for text in words):
+            return verdict
+    return None
+
+
 def matching(records: Iterable[ClinicalRecord], matcher: CodeMatcher) -> list[tuple[ClinicalRecord, str]]:
     """Return the records whose codes or texts are in a value set, with what matched."""
     found = []
@@ -458,7 +485,9 @@ def _latest_certain(record: ClinicalRecord, as_of: dt.date, current: bool | None
     if record.kind == "condition" and record.status is None:
         return record.last_seen  # no status: present on its own dates, recordedDate included
     if record.start is not None:
-        return record.start.end
+        # A partial onset ('2026-10', an onsetAge in months) is certain only from its earliest day:
+        # an onset span reaching back before a window leaves the window unknown, not met.
+        return record.start.start
     # A recordedDate says when a resolved condition was written down, not that it was present.
     return None if record.kind == "condition" else record.recorded
 

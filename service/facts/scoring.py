@@ -26,42 +26,51 @@ class ScoreMatchers:
     dialysis: CodeMatcher
 
 
+Grades = tuple[tuple[formulas.AscitesGrade, ...], tuple[formulas.EncephalopathyGrade, ...]]
+
+
 def _clinical_grades(
     clinical: list[ClinicalRecord], matchers: ScoreMatchers
-) -> tuple[formulas.AscitesGrade, formulas.EncephalopathyGrade, list[str], tuple[ScoreInput, ...]]:
-    """Return the Child-Pugh ascites and encephalopathy grades current records give, with flags and inputs."""
+) -> tuple[Grades, list[str], tuple[ScoreInput, ...]]:
+    """Return the Child-Pugh ascites and encephalopathy grades current records allow, with flags and inputs.
+
+    A grade the records do not give (ascites with no severity, encephalopathy with no grade)
+    allows both of its Child-Pugh grades (2 or 3 points): the score becomes an interval.
+    """
     flags: list[str] = []
     ascites_records = [r for r, _ in matching(clinical, matchers.ascites)]
     severe_ascites = [r for r, _ in matching(clinical, matchers.ascites_severe)]
-    ascites: formulas.AscitesGrade = "none"
+    ascites: tuple[formulas.AscitesGrade, ...] = ("none",)
     if severe_ascites or any(severity_of(r) in ("moderate", "severe") for r in ascites_records):
-        ascites = "moderate_severe"
+        ascites = ("moderate_severe",)
     elif ascites_records:
-        ascites = "mild"
+        ascites = ("mild",)
         if all(severity_of(r) is None for r in ascites_records):
-            flags.append("ascites recorded without severity, scored as mild (2 points)")
+            ascites = ("mild", "moderate_severe")
+            flags.append("ascites recorded without severity: mild or moderate-severe (2 or 3 points)")
     else:
         flags.append("no current ascites record, scored as none")
     he_records = [r for r, _ in matching(clinical, matchers.encephalopathy)]
     coma = [r for r, _ in matching(clinical, matchers.encephalopathy_coma)]
-    encephalopathy: formulas.EncephalopathyGrade = "none"
+    encephalopathy: tuple[formulas.EncephalopathyGrade, ...] = ("none",)
     if coma or any(severity_of(r) == "severe" for r in he_records):
-        encephalopathy = "grade_3_4"
+        encephalopathy = ("grade_3_4",)
     elif he_records:
-        encephalopathy = "grade_1_2"
+        encephalopathy = ("grade_1_2",)
         if all(severity_of(r) is None for r in he_records):
-            flags.append("hepatic encephalopathy recorded without grade, scored as grade 1-2 (2 points)")
+            encephalopathy = ("grade_1_2", "grade_3_4")
+            flags.append("hepatic encephalopathy recorded without grade: grade 1-2 or 3-4 (2 or 3 points)")
     else:
         flags.append("no current hepatic encephalopathy record, scored as none")
     inputs = tuple(
-        ScoreInput(name, grade, "", r.recorded or (r.start.end if r.start else None), r.reference)
+        ScoreInput(name, "/".join(grade), "", r.recorded or (r.start.end if r.start else None), r.reference)
         for name, grade, records in (
             ("ascites", ascites, severe_ascites or ascites_records),
             ("hepatic encephalopathy", encephalopathy, coma or he_records),
         )
         for r in records[:1]
     )
-    return ascites, encephalopathy, flags, inputs
+    return (ascites, encephalopathy), flags, inputs
 
 
 def _lab_input(facts: PatientFacts, analyte: str, label: str, as_of: dt.date, days: int) -> ScoreInput | None:
@@ -110,32 +119,45 @@ def compute_scores(
     grades = _clinical_grades(certain, matchers)
     unsure = [r for r, now in currency if now is None]
     doubtful: tuple[str, ...] = ()
-    if unsure and _clinical_grades(certain + unsure, matchers)[:2] != grades[:2]:
+    if unsure and _clinical_grades(certain + unsure, matchers)[0] != grades[0]:
         read = {id(r) for r, _ in matching(unsure, matchers.ascites)} | {
             id(r) for r, _ in matching(unsure, matchers.encephalopathy)
         }
         doubtful = tuple(f"whether {r.display} ({r.reference}) is current" for r in unsure if id(r) in read)
-    ascites, encephalopathy, flags, clinical_inputs = grades
+    (ascites, encephalopathy), flags, clinical_inputs = grades
     cp_missing = missing("bilirubin_total", "albumin", "inr")
     bili, alb, inr = labs["bilirubin_total"], labs["albumin"], labs["inr"]
     if bili and alb and inr and doubtful:
         out["child_pugh"] = ScoreResult("child_pugh", None, (bili, alb, inr), doubtful)
     elif bili and alb and inr:
-        cp = formulas.child_pugh(float(bili.value), float(alb.value), float(inr.value), ascites, encephalopathy)
+        options = [
+            formulas.child_pugh(float(bili.value), float(alb.value), float(inr.value), a, e)
+            for a in ascites
+            for e in encephalopathy
+        ]
+        low = min(options, key=lambda cp: cp.total)
+        high = max(options, key=lambda cp: cp.total)
+
+        def points(name: str) -> str:
+            values = sorted({getattr(cp, name) for cp in options})
+            return "/".join(str(v) for v in values)
+
+        classes = "/".join(sorted({cp.child_class for cp in options}))
         out["child_pugh"] = ScoreResult(
             "child_pugh",
-            float(cp.total),
+            float(low.total),
             (bili, alb, inr, *clinical_inputs),
             (),
             (
-                ("class", cp.child_class),
-                ("bilirubin", str(cp.bilirubin)),
-                ("albumin", str(cp.albumin)),
-                ("INR", str(cp.inr)),
-                ("ascites", str(cp.ascites)),
-                ("encephalopathy", str(cp.encephalopathy)),
+                ("class", classes),
+                ("bilirubin", points("bilirubin")),
+                ("albumin", points("albumin")),
+                ("INR", points("inr")),
+                ("ascites", points("ascites")),
+                ("encephalopathy", points("encephalopathy")),
             ),
             tuple(flags),
+            float(high.total) if high.total != low.total else None,
         )
     else:
         out["child_pugh"] = ScoreResult(

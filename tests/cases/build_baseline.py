@@ -32,6 +32,7 @@ def lab(
     high: float | None = None,
     comparator: str | None = None,
     day: str = LAB_DAY,
+    not_detected: bool = False,
 ) -> dict:
     quantity: dict = {"value": value, "unit": unit, "system": UCUM, "code": unit}
     if comparator:
@@ -48,6 +49,10 @@ def lab(
     }
     if high is not None:
         obs["referenceRange"] = [{"high": {"value": high, "unit": unit, "system": UCUM, "code": unit}}]
+    if not_detected:  # '<20 IU/mL' says below quantitation; the lab's 'ND' says not detected
+        obs["interpretation"] = [
+            concept("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "ND", "Not detected")
+        ]
     return obs
 
 
@@ -128,6 +133,7 @@ def build() -> dict:
             20,
             "[IU]/mL",
             comparator="<",
+            not_detected=True,
         ),
         lab("afp", "1834-1", "Alpha-1-Fetoprotein [Mass/volume] in Serum or Plasma", 5.1, "ng/mL", 8.8),
         lab("hba1c", "4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", 5.6, "%"),

@@ -114,14 +114,14 @@ def test_latest_value_wins_and_window_applies(catalog: Catalog) -> None:
 
 
 def test_comparator_and_reference_range_are_kept(catalog: Catalog) -> None:
-    """A '<' value keeps its comparator and reads as not detected; referenceRange.high becomes the ULN."""
+    """A '<' value keeps its comparator, detection unknown (maybe detected below quantitation); high is the ULN."""
     facts = facts_of(
         catalog,
         quantity_obs("dna", "42595-9", 20, "[IU]/mL", comparator="<"),
         quantity_obs("cr", "14682-9", 100, "umol/L", high=106),
     )
     (dna,) = facts.labs["hbv_dna"]
-    assert (dna.comparator, dna.positive) == ("<", False)
+    assert (dna.comparator, dna.positive) == ("<", None)
     (cr,) = facts.labs["creatinine"]
     assert cr.uln == pytest.approx(106 * 113.12 / 10000)
 
@@ -312,7 +312,6 @@ def test_medication_reference_resolves_to_medication_resource(catalog: Catalog) 
 @pytest.mark.parametrize(("severity", "extra", "points"), [
     ("255604002", None, 2),           # mild ascites
     ("24484000", None, 3),            # severe ascites
-    (None, None, 2),                  # ascites without severity: 2 points, flagged
 ])  # fmt: skip
 def test_child_pugh_ascites_grade_from_condition_severity(
     catalog: Catalog, severity: str | None, extra: Any, points: int
@@ -326,9 +325,20 @@ def test_child_pugh_ascites_grade_from_condition_severity(
     facts = facts_of(catalog, *labs, condition("asc", SNOMED, "389026000", severity=severity))
     cp = facts.scores["child_pugh"]
     assert dict(cp.detail)["ascites"] == str(points)
-    assert cp.value == 4 + points
-    if severity is None:
-        assert any("without severity" in f for f in cp.flags)
+    assert cp.value == 4 + points and cp.high is None
+
+
+def test_child_pugh_is_an_interval_when_ascites_has_no_severity(catalog: Catalog) -> None:
+    """An ascites without severity may score 2 or 3 points, so Child-Pugh is the interval 6 to 7, flagged."""
+    labs = [
+        quantity_obs("b", "1975-2", 1.2, "mg/dL"),
+        quantity_obs("a", "1751-7", 3.8, "g/dL"),
+        quantity_obs("i", "6301-6", 1.2, "{INR}"),
+    ]
+    cp = facts_of(catalog, *labs, condition("asc", SNOMED, "389026000")).scores["child_pugh"]
+    assert dict(cp.detail)["ascites"] == "2/3"
+    assert (cp.value, cp.high) == (6, 7)
+    assert any("without severity" in f for f in cp.flags)
 
 
 def test_child_pugh_missing_inputs_are_named(catalog: Catalog) -> None:

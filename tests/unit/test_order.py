@@ -198,12 +198,12 @@ def test_readme_example_orders_the_hiv_test_for_the_two_undecided_trials(catalog
 
 
 def test_missing_inr_ranks_first_when_every_trial_waits_on_it(catalog: Catalog) -> None:
-    """Without INR, HIV test and HBV DNA, the INR (all five trials, two scores) comes first and HBV DNA last."""
+    """Without INR, HIV test and HBV DNA, the INR (all five trials, four scores) comes first and HBV DNA last."""
     removed = {"remove": ["Observation/inr", "Observation/hiv", "Observation/hbvdna"]}
     report = match(build_bundle("hbv_decompensated_baseline", removed), catalog, AS_OF)
     items = order_next(report)
     assert [i.key for i in items] == ["lab:inr", "lab:hiv antibody / antigen screen", "lab:hbv dna"]
-    assert len(items[0].trials) == 5 and items[0].purposes == ("Child-Pugh score", "MELD")
+    assert len(items[0].trials) == 5 and items[0].purposes == ("Child-Pugh score", "MELD", "MELD-Na", "MELD 3.0")
     assert items[0].completes == ("NCT01728727",)
 
 

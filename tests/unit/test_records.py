@@ -140,7 +140,7 @@ def test_catalogue_rejects_severity_outside_a_condition_and_unknown_evidence(tmp
     with pytest.raises(CatalogError) as caught:
         load_catalog(target)
     problems = "\n".join(caught.value.problems)
-    assert "medication.severity: only a condition has a severity" in problems
+    assert "medication.severity: only a condition has a severity or stage" in problems
     assert "positive_results.analyte: unknown analyte 'no-such-analyte'" in problems
 
 

@@ -73,10 +73,12 @@ NO_SNOMED = {
     "splenic-vein-thrombosis": "no SNOMED CT concept found in a verified public source",
     "portal-cavernoma": "no SNOMED CT concept found in a verified public source",
     "hypersplenism": "no SNOMED CT concept found in a verified public source",
+    "suspected-liver-malignancy": "a LI-RADS category or an indeterminate nodule is written in words, never coded",
 }
 NO_ICD = {
     "ascites-severe": "ICD-10-CM has no severity axis for ascites",
     "nyha-class-2-or-higher": "no ICD code exists for a NYHA class (clinical.md C.3)",
+    "suspected-liver-malignancy": "a LI-RADS category or an indeterminate nodule is written in words, never coded",
 }
 NEW_DIAGNOSIS_SETS = {
     "splenic-vein-thrombosis",
