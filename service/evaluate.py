@@ -60,7 +60,7 @@ from service.facts import (
     stage_of,
 )
 from service.logic import Outcome, Truth, all_of, any_of, not_, outcome_of, worst_outcome
-from service.terminology import Analyte, clauses, describe_codings
+from service.terminology import Analyte, CodeMatcher, clauses, describe_codings
 
 SCORE_NAMES = {
     "child_pugh": "Child-Pugh score",
@@ -622,6 +622,8 @@ class Evaluator:
                 other_grade.append((record, f"{label} {self._grade_words(record, test)}"))
             elif grade is None:
                 maybe.append((record, label, f"{self._grade_words(record, test)}; a person grades it"))
+            elif record.confirm:
+                maybe.append((record, label, record.confirm))
             elif record.uncertain and not test.count_uncertain:
                 maybe.append((record, label, f"{record.verification} diagnosis"))
             elif timing is None:
@@ -655,6 +657,15 @@ class Evaluator:
                 why = "; ".join(implied.reasons)
                 reasons = [f"no record codes {title}, but the record implies it ({why}); confirm"]
                 return NodeResult(Truth.UNKNOWN, reasons, implied.evidence, [f"a coded diagnosis of {title}"])
+        treated = self._implying_treatment(source, matcher, test, since)
+        if treated is not None:
+            return treated
+        if source == "medication":
+            unnamed = [
+                r for r in self.facts.medications if r.unidentified and self._timing(r, test, since) is not False
+            ]
+            if unnamed:
+                return _unidentified_result(unnamed, title)
         count = f"{test.min_count} or more {noun}s" if test.min_count > 1 else f"{noun}"
         reason = f"no {count} of {title}{graded} ({window})"
         if outside:
@@ -693,6 +704,27 @@ class Evaluator:
             words.append(f"stage {shown[staged]}")
         return ", ".join(words)
 
+    def _implying_treatment(
+        self, source: str, matcher: CodeMatcher, test: RecordTest, since: dt.date | None
+    ) -> NodeResult | None:
+        """Unknown when no record codes the condition but a drug given for it is on record in the window."""
+        if source != "condition" or matcher.implied_by_treatment is None:
+            return None
+        treatment = self.catalog.valuesets[matcher.implied_by_treatment]
+        given = [
+            (record, label)
+            for record, label in self.matches("medication", treatment.id)
+            if self._timing(record, test, since) is not False
+        ]
+        if not given:
+            return None
+        shown = "; ".join(f"{label}{_dates(record)} ({record.reference})" for record, label in given[:3])
+        reason = f"no record codes {matcher.title}, but a drug given for it is on record: {shown}; confirm"
+        evidence = [record.evidence() for record, _ in given[:MAX_EVIDENCE]]
+        return NodeResult(
+            Truth.UNKNOWN, [reason], evidence, [f"whether {matcher.title} is present ({treatment.title})"]
+        )
+
     def _duration(self, test: DurationTest) -> NodeResult:
         matcher = self.catalog.valuesets[test.valueset]
         period = test.period
@@ -704,7 +736,10 @@ class Evaluator:
         course = current_course((record for record, _ in found), self.as_of)
         undated = [r for r, _ in found if r.start is None and is_current(r, self.as_of) is not False]
         none_truth = compare_interval(0, False, 0, False, test.op, threshold)
+        unnamed = [r for r in self.facts.medications if r.unidentified and is_current(r, self.as_of) is not False]
         if course is None:
+            if unnamed and none_truth is not Truth.TRUE:
+                return _unidentified_result(unnamed, matcher.title)
             if undated:
                 record = undated[0]
                 return NodeResult(
@@ -726,6 +761,13 @@ class Evaluator:
         if undated and truth is not compare_interval(shortest, False, math.inf, True, test.op, threshold):
             truth = Truth.UNKNOWN
             doubts.append(f"start date of {labels[id(undated[0])]} ({undated[0].reference})")
+        unconfirmed = [r for r in course.records if r.confirm]
+        if unconfirmed and truth is Truth.TRUE:
+            truth = Truth.UNKNOWN
+            doubts.append(f"{labels[id(unconfirmed[0])]}: {unconfirmed[0].confirm}")
+        if unnamed and truth is Truth.FALSE:
+            truth = Truth.UNKNOWN
+            doubts.append(f"whether {unnamed[0].reference} (drug not identified) continues the course")
         days = f"{shortest}" if shortest == longest else f"{shortest} to {longest}"
         verdict = wanted if truth is Truth.TRUE else (f"not {wanted}" if truth is Truth.FALSE else f"{wanted}?")
         first = course.records[0]
@@ -886,6 +928,14 @@ def _why_unknown(record: ClinicalRecord, when: str) -> str:
     if record.status in ("unknown", "intended"):
         return f"status {record.status}"
     return "date or status unknown" if when != "current" else "whether it is current is not recorded"
+
+
+def _unidentified_result(records: list[ClinicalRecord], title: str) -> NodeResult:
+    """Unknown: medication records whose drug cannot be identified may be of the set (README, medications)."""
+    named = ", ".join(f"{r.reference}{_dates(r)}" for r in records[:3])
+    reason = f"no identified record of {title}, but the drug of {named} is not identified (no code, no name); confirm"
+    evidence = [r.evidence() for r in records[:MAX_EVIDENCE]]
+    return NodeResult(Truth.UNKNOWN, [reason], evidence, [f"the drug of {records[0].reference}"])
 
 
 def _suspect_reason(record: ClinicalRecord, words: str, reading: str, title: str) -> str:

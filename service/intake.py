@@ -5,8 +5,10 @@ and STU3 beside it, with no R4 package. R4B (4.3) left Patient, Observation, Con
 the medication resources, Procedure and AllergyIntolerance as they were in R4 (4.0.1), so
 it is the closest model set to R4 the package offers.
 
-Only entries a criterion can read are validated; the rest (Encounter, Claim, vital signs no
-criterion reads...) are passed over and counted. Validation problems are collected for the
+Only entries a criterion can read are validated; the rest (Claim, vital signs no criterion
+reads, an Encounter whose reasons name no condition read...) are passed over and counted.
+Resources ``contained`` in a read resource are validated with it (the types in MODELS) and
+resolve its local ``#id`` references (Intake.resolve). Validation problems are collected for the
 whole Bundle and raised together, each naming the entry index, resource type, id and path.
 """
 
@@ -22,8 +24,10 @@ from typing import Any
 
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.medication import Medication
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
+from fhir.resources.R4B.medicationdispense import MedicationDispense
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
@@ -42,7 +46,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "MedicationStatement": MedicationStatement,
     "MedicationRequest": MedicationRequest,
     "MedicationAdministration": MedicationAdministration,
+    "MedicationDispense": MedicationDispense,
     "Medication": Medication,
+    "Encounter": Encounter,
     "Procedure": Procedure,
     "AllergyIntolerance": AllergyIntolerance,
 }
@@ -143,7 +149,20 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
             "effectivePeriod",
         }
     ),
+    "MedicationDispense": frozenset(
+        {
+            *_SUBJECT,
+            "status",
+            "medicationCodeableConcept",
+            "medicationReference",
+            "whenPrepared",
+            "whenHandedOver",
+            "daysSupply",
+        }
+    ),
     "Medication": frozenset({"resourceType", "id", "code"}),
+    # Read for its reasons (a condition named only as why the patient came) and its dates.
+    "Encounter": frozenset({*_SUBJECT, "status", "class", "period", "reasonCode"}),
     "Procedure": frozenset(
         {
             *_SUBJECT,
@@ -170,28 +189,6 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
         }
     ),
 }
-
-
-def _contained_medications(raw: dict[str, Any], warnings: list[str], where: str) -> list[tuple[str, Any]]:
-    """Return the Medications contained in a medication resource, by local id (only their code is read)."""
-    if raw.get("resourceType") not in ("MedicationRequest", "MedicationStatement", "MedicationAdministration"):
-        return []
-    contained = raw.get("contained")
-    found: list[tuple[str, Any]] = []
-    for item in contained if isinstance(contained, list) else ():
-        if (
-            not isinstance(item, dict)
-            or item.get("resourceType") != "Medication"
-            or not isinstance(item.get("id"), str)
-        ):
-            continue
-        try:
-            found.append(
-                (item["id"], MODELS["Medication"].model_validate(_read_part(item, READ_ELEMENTS["Medication"])))
-            )
-        except (ValidationError, RecursionError):
-            warnings.append(f"{where}: a contained Medication is not valid; drug not identified")
-    return found
 
 
 MAX_REPORTED_ISSUES = 100
@@ -238,6 +235,8 @@ class ReadFilter:
             if raw.get("medicationReference") is not None:
                 return None
             concepts = [raw.get("medicationCodeableConcept")]
+        elif rtype == "Encounter":
+            concepts = _list(raw.get("reasonCode"))
         else:
             concepts = [raw.get("code")]
             if rtype == "Condition" and isinstance(raw.get("stage"), list):
@@ -249,6 +248,8 @@ class ReadFilter:
                 return None
             if _concept_matches(concept, matcher):
                 return None
+        if rtype == "Encounter":
+            return rtype  # counted as before: no reason names a condition read
         if any(_has_coding_without_system(concept) for concept in concepts):
             return UNIDENTIFIED
         return f"{rtype} (no criterion reads its code)"
@@ -280,6 +281,14 @@ class ReadFilter:
                 return None  # undated or unparseable values are validated (and then judged)
             return "Observation (outside every look-back window)"
         if _any_coding_in(raw.get("valueCodeableConcept"), self.finding_codes):
+            return None
+        # A finding recorded as an Observation: its code in a condition set read ('Ascites' on an
+        # ultrasound), or its words naming one (facts reads it as a finding to confirm).
+        if _any_coding_in(raw.get("code"), self.finding_codes):
+            return None
+        conditions = self.record_matchers.get("Condition")
+        concepts = (raw.get("code"), raw.get("valueCodeableConcept"))
+        if conditions is not None and any(isinstance(c, Mapping) and _concept_matches(c, conditions) for c in concepts):
             return None
         if _has_coding_without_system(raw.get("code")):
             return UNIDENTIFIED
@@ -360,6 +369,15 @@ class Intake:
     by_reference: dict[str, Read]
     warnings: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    contained: dict[tuple[str, str], Read] = field(default_factory=dict)
+
+    def resolve(self, container: Read, reference: str | None) -> Read | None:
+        """Return the resource a reference in ``container`` points to: a contained '#id', else a Bundle entry."""
+        if not reference:
+            return None
+        if reference.startswith("#"):
+            return self.contained.get((container.reference, reference[1:]))
+        return self.by_reference.get(reference) or self.by_reference.get(reference_key(reference))
 
 
 # The only extension read: an Observation that replaces another (FHIR R4 core extension).
@@ -522,6 +540,7 @@ def read_bundle(
         )
 
     by_reference: dict[str, Read] = {}
+    contained: dict[tuple[str, str], Read] = {}
     resources: dict[str, list[Read]] = {}
     validated: list[tuple[Read, object]] = []
     for index, raw, full_url in patients[:1] + candidates:
@@ -564,9 +583,7 @@ def read_bundle(
         read = Read(model, keys[0] if named else f"Bundle.entry[{index}]", index)
         for key in keys:
             by_reference.setdefault(key, read)
-        for local_id, medication in _contained_medications(raw, warnings, read.reference):
-            # '#med0' in a medicationReference names a Medication contained in this resource.
-            by_reference.setdefault(f"{read.reference}#{local_id}", Read(medication, read.reference, index))
+        contained.update(_read_contained(raw, read, warnings))
         validated.append((read, raw.get("subject") or raw.get("patient")))
 
     if issues:
@@ -584,7 +601,33 @@ def read_bundle(
         resources.setdefault(rtype, []).append(read)
     for rtype, count in sorted(skipped.items()):
         warnings.append(f"passed over {count} {rtype} entr{'y' if count == 1 else 'ies'}")
-    return Intake(patient, resources, by_reference, warnings, skipped)
+    return Intake(patient, resources, by_reference, warnings, skipped, contained)
+
+
+MAX_CONTAINED = 100
+
+
+def _read_contained(raw: Mapping[str, Any], container: Read, warnings: list[str]) -> dict[tuple[str, str], Read]:
+    """Validate the resources contained in a read resource that a reference can follow (their read parts).
+
+    A contained resource that does not validate is left out with a warning naming its container:
+    the reference to it then does not resolve, which the reader treats as not identified.
+    """
+    found: dict[tuple[str, str], Read] = {}
+    for position, item in enumerate(_list(raw.get("contained"))[:MAX_CONTAINED]):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        rtype = item.get("resourceType")
+        if not isinstance(rtype, str) or rtype not in MODELS or rtype == "Patient":
+            continue
+        try:
+            model = MODELS[rtype].model_validate(_read_part(item, READ_ELEMENTS[rtype]))
+        except (ValidationError, RecursionError):
+            warnings.append(f"{container.reference}: contained[{position}] ({rtype}) is not valid; not read")
+            continue
+        reference = f"{container.reference}#{item['id']}"[: MAX_REFERENCE_CHARS + 64]
+        found.setdefault((container.reference, item["id"]), Read(model, reference, container.index))
+    return found
 
 
 def _is_patient(reference: str, patient_keys: set[str]) -> bool:

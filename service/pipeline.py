@@ -76,13 +76,18 @@ def compile_catalog(catalog: Catalog) -> Compiled:
     def union(ids: set[str], name: str) -> CodeMatcher:
         return CodeMatcher.union((catalog.valuesets[v] for v in sorted(ids)), name)
 
-    medication_matcher = union(set(reads.medications), "medications read")
+    # A condition set read may name the drugs that imply it: their records are read too.
+    implying = {t for v in used if (t := catalog.valuesets[v].implied_by_treatment) is not None}
+    medication_matcher = union(set(reads.medications) | implying, "medications read")
+    condition_matcher = union(used, "conditions read")
     record_matchers = {
-        "Condition": union(used, "conditions read"),
+        "Condition": condition_matcher,
         "Procedure": union(procedure_sets, "procedures read"),
         "MedicationStatement": medication_matcher,
         "MedicationRequest": medication_matcher,
         "MedicationAdministration": medication_matcher,
+        "MedicationDispense": medication_matcher,
+        "Encounter": condition_matcher,
     }
     read_filter = ReadFilter(observation_windows, frozenset(finding_codes), record_matchers)
     # Equal logic nodes (the same test in several trials) are evaluated once per request.

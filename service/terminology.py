@@ -84,6 +84,9 @@ class ValueSet(_Strict):
     names: tuple[NameEntry, ...] = ()
     exclude_prefixes: tuple[PrefixEntry, ...] = ()
     suspect_words: tuple[str, ...] = ()
+    implied_by_treatment: str | None = None
+    """A medication value set given only (or mainly) for this condition: such a drug with no coded
+    diagnosis makes a criterion reading this set unknown, never passed (README, implied diagnoses)."""
 
     @field_validator("suspect_words")
     @classmethod
@@ -373,6 +376,7 @@ class CodeMatcher:
     def __init__(self, valueset: ValueSet) -> None:
         self.id = valueset.id
         self.title = valueset.title
+        self.implied_by_treatment = valueset.implied_by_treatment
         self.codes = codes_by_key(valueset.codes)
         self._prefixes = _by_system(valueset.prefixes)
         self._excluded = _by_system(valueset.exclude_prefixes)
@@ -385,6 +389,7 @@ class CodeMatcher:
         chosen = list(matchers)
         union = cls.__new__(cls)
         union.id, union.title = set_id, set_id
+        union.implied_by_treatment = None
         union.codes = frozenset().union(*(m.codes for m in chosen))
         prefixes: dict[str, tuple[str, ...]] = {}
         for matcher in chosen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from service.facts.labs import LabReader
 from service.facts.model import ADMINISTRATIVE_GENDER, PatientFacts, date_span
-from service.facts.records import RecordReader
+from service.facts.records import MEDICATION_RECORDS, RecordReader
 from service.intake import Intake
 from service.terminology import AnalyteTable
 from service.units import UnitTable
@@ -54,11 +54,13 @@ class FactBuilder:
             record = self.records.condition(read, facts)
             if record is not None:
                 facts.conditions.append(record)
-        for rtype in ("MedicationStatement", "MedicationRequest", "MedicationAdministration"):
+        for rtype in MEDICATION_RECORDS:
             for read in intake.resources.get(rtype, ()):
                 med = self.records.medication(read, intake, facts)
                 if med is not None:
                     facts.medications.append(med)
+        for read in intake.resources.get("Encounter", ()):
+            facts.findings.extend(self.records.encounter(read, facts))
         for read in intake.resources.get("Procedure", ()):
             proc = self.records.procedure(read, facts)
             if proc is not None:

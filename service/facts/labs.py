@@ -157,25 +157,9 @@ class LabReader:
             return True
         return None
 
-    def _lab_value(
-        self, read: Read, name: str, analyte: Analyte, code_label: str, effective: dt.date, facts: PatientFacts
-    ) -> LabValue | None:
-        obs = read.resource
+    def _reads_positive(self, obs: Any) -> tuple[bool | None, str]:
+        """Return whether a qualitative result reads positive (None: neither) and its value as written."""
         quantity = obs.valueQuantity
-        has_value = (quantity is not None and quantity.value is not None) or any(
-            v is not None for v in (obs.valueCodeableConcept, obs.valueString, obs.valueBoolean)
-        )
-        if not has_value and not obs.interpretation:
-            # A panel header or a result without any value (dataAbsentReason): nothing to read,
-            # so it is not a result at all (its members, if any, are read on their own).
-            facts.warnings.append(f"{read.reference}: {analyte.display} not counted: no value")
-            return None
-        if quantity is not None and quantity.value is not None:
-            if analyte.kind != "qualitative":
-                return self._quantity(read, name, analyte, code_label, effective, facts)
-            unit = quantity.code or quantity.unit or ""
-            if analyte.index_cutoff is not None and (not unit or unit_key(unit) in self._index_units):
-                return self._index(read, name, analyte, code_label, effective, facts)
         interpretation = self._interpretation(obs, self._positive_interp, self._negative_interp)
         positive: bool | None = None
         original = ""
@@ -196,8 +180,28 @@ class LabReader:
             original = "true" if obs.valueBoolean else "false"
         elif quantity is not None and quantity.value is not None:
             original = f"{format_number(float(quantity.value))} {printable(quantity.code or quantity.unit or '')}"
-        if positive is None:
-            positive = interpretation
+        return (interpretation if positive is None else positive), original
+
+    def _lab_value(
+        self, read: Read, name: str, analyte: Analyte, code_label: str, effective: dt.date, facts: PatientFacts
+    ) -> LabValue | None:
+        obs = read.resource
+        quantity = obs.valueQuantity
+        has_value = (quantity is not None and quantity.value is not None) or any(
+            v is not None for v in (obs.valueCodeableConcept, obs.valueString, obs.valueBoolean)
+        )
+        if not has_value and not obs.interpretation:
+            # A panel header or a result without any value (dataAbsentReason): nothing to read,
+            # so it is not a result at all (its members, if any, are read on their own).
+            facts.warnings.append(f"{read.reference}: {analyte.display} not counted: no value")
+            return None
+        if quantity is not None and quantity.value is not None:
+            if analyte.kind != "qualitative":
+                return self._quantity(read, name, analyte, code_label, effective, facts)
+            unit = quantity.code or quantity.unit or ""
+            if analyte.index_cutoff is not None and (not unit or unit_key(unit) in self._index_units):
+                return self._index(read, name, analyte, code_label, effective, facts)
+        positive, original = self._reads_positive(obs)
         base = _blank(name, code_label, effective, read.reference, str(obs.status))
         if positive is None:
             why = "result could not be read as positive or negative"
@@ -391,6 +395,13 @@ class LabReader:
         return None
 
     def _finding(self, read: Read, facts: PatientFacts) -> None:
+        """Read an Observation no analyte claims as findings (README, "Records outside a Condition").
+
+        Its coded value (a NYHA class) is a finding that counts as recorded. Its code and words
+        ('Ascites' on an ultrasound, a West Haven grade, a local 'HEP C AB' screen) only suggest
+        the concept: a finding to confirm, left out when the value reads negative ('Not detected',
+        'Absent', false, an N interpretation).
+        """
         obs = read.resource
         status = str(obs.status)
         if status not in COUNTING_OBSERVATION_STATUSES:
@@ -399,20 +410,33 @@ class LabReader:
         if when is None and obs.effectivePeriod is not None:
             when = obs.effectivePeriod.start
         span = date_span(when) if when is not None else None
+        positive, original = self._reads_positive(obs)
+        value = f" '{original}'" if original else ""
+        value_finding = ClinicalRecord(
+            kind="finding",
+            codings=codings_of(obs.valueCodeableConcept),
+            texts=texts_of(obs.valueCodeableConcept),
+            status=status,
+            verification=None,
+            start=span,
+            end=None,  # a point-in-time finding: current for FINDING_CURRENT_DAYS after it
+            ended=False,
+            recorded=span.end if span else None,
+            severity=(),
+            reference=read.reference,
+            display=f"{label_of(obs.code)}: {label_of(obs.valueCodeableConcept) or original}",
+        )
+        if obs.valueCodeableConcept is not None:
+            facts.findings.append(value_finding)
+        if positive is False:
+            return
+        written = (printable(str(obs.valueString), 60).lower(),) if obs.valueString is not None else ()
         facts.findings.append(
-            ClinicalRecord(
-                kind="finding",
-                codings=codings_of(obs.code) + codings_of(obs.valueCodeableConcept),
-                texts=texts_of(obs.valueCodeableConcept),
-                status=status,
-                verification=None,
-                start=span,
-                end=None,  # a point-in-time finding: current for FINDING_CURRENT_DAYS after it
-                ended=False,
-                recorded=span.end if span else None,
-                severity=(),
-                reference=read.reference,
-                display=f"{label_of(obs.code)}: {label_of(obs.valueCodeableConcept)}",
+            dataclasses.replace(
+                value_finding,
+                codings=codings_of(obs.code),
+                texts=texts_of(obs.code) + written,
+                confirm=f"recorded as {read.reference}{value}, not as a diagnosis; confirm",
             )
         )
 

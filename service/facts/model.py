@@ -27,7 +27,10 @@ UNCERTAIN_CONDITION = frozenset({"unconfirmed", "provisional", "differential"})
 CURRENT_CLINICAL = frozenset({"active", "recurrence", "relapse"})
 PAST_CLINICAL = frozenset({"inactive", "remission", "resolved"})
 CLINICAL_STATUSES = CURRENT_CLINICAL | PAST_CLINICAL
-NOT_COUNTING_MEDICATION = frozenset({"entered-in-error", "not-taken", "not-done", "cancelled", "draft"})
+NOT_COUNTING_MEDICATION = frozenset(
+    {"entered-in-error", "not-taken", "not-done", "cancelled", "draft", "declined", "preparation"}
+)
+"""Medication statuses that never count; declined and preparation are MedicationDispense statuses (not handed over)."""
 ONGOING_MEDICATION = frozenset({"active", "in-progress", "on-hold"})
 # Statuses that do not say whether the drug is being taken: 'intended' (MedicationStatement: may
 # be taken in the future) and 'unknown'. Such a record is neither current nor past: unknown.
@@ -169,6 +172,11 @@ class ClinicalRecord:
     category: str | None = None
     severity_text: str = ""
     stage_text: str = ""
+    confirm: str = ""
+    """Why the record only suggests its concept (a finding outside a Condition, a dispense): it
+    never counts alone; a criterion it matches is unknown with this reason (README, findings)."""
+    unidentified: bool = False
+    """A medication record whose drug cannot be identified (no code, no words, reference unresolved)."""
 
     def evidence(self) -> Evidence:
         """Return this record as evidence: its resource and display."""

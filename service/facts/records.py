@@ -54,7 +54,7 @@ from service.facts.model import (
     label_of,
     texts_of,
 )
-from service.intake import Intake, Read, reference_key
+from service.intake import Intake, Read
 from service.terminology import CodeMatcher
 
 FINDING_CURRENT_DAYS = 365
@@ -64,6 +64,9 @@ COURSE_GAP_DAYS = 45
 after the previous one's last covered day (its end, its supply, or its start when neither is
 recorded): a monthly refill without an end date joins, a pause of more than six weeks does not."""
 OLDEST_AGE_YEARS = 150
+MEDICATION_RECORDS = ("MedicationStatement", "MedicationRequest", "MedicationAdministration", "MedicationDispense")
+NOT_COUNTING_ENCOUNTER = frozenset({"planned", "cancelled", "entered-in-error"})
+"""Encounter statuses (FHIR R4 encounter-status) whose reasons are no evidence: it did not take place."""
 
 # UCUM time units (and the words systems send instead) -> (calendar months per unit, days per unit).
 _AGE_UNITS: dict[str, tuple[int, float]] = {
@@ -231,20 +234,28 @@ class RecordReader:
             facts.warnings.append(f"{read.reference}: medication not counted: status {status}")
             return None
         concept = med.medicationCodeableConcept
+        texts: tuple[str, ...] = ()
         if concept is None and med.medicationReference is not None:
-            target = med.medicationReference.reference or ""
-            if target.startswith("#"):  # a Medication contained in this resource (intake files it so)
-                found = intake.by_reference.get(f"{read.reference}{target}")
-            else:
-                found = intake.by_reference.get(target) or intake.by_reference.get(reference_key(target))
+            found = intake.resolve(read, med.medicationReference.reference)
             if found is not None and type(found.resource).__name__ == "Medication":
                 concept = found.resource.code
             else:
                 facts.warnings.append(f"{read.reference}: medicationReference does not resolve; drug not identified")
+            # The reference's own words name the drug when the target does not (the safety net reads them).
+            shown = med.medicationReference.display
+            texts = (shown.lower(),) if isinstance(shown, str) and shown.strip() and concept is None else ()
+        by_display = bool(texts)  # the display's words, only when no concept was found
+        codings = codings_of(concept)
+        texts = texts_of(concept) + texts
         start: Span | None = None
         end: Span | None = None
+        confirm = ""
         rtype = type(med).__name__
-        if rtype == "MedicationRequest":
+        if by_display:
+            confirm = f"named only by the display of an unresolved medicationReference ({read.reference}); confirm"
+        if rtype == "MedicationDispense":
+            start, end, confirm = self._dispense(med, read, facts)
+        elif rtype == "MedicationRequest":
             request = med.dispenseRequest
             period = request.validityPeriod if request else None
             start = date_span(med.authoredOn) if med.authoredOn else None
@@ -272,10 +283,13 @@ class RecordReader:
                 end = None  # an ongoing statement dated by one day: taken since then
         start = _born_before(start, facts, f"{read.reference} start")
         end = _born_before(end, facts, f"{read.reference} end")
+        identified = any(code for _, code, _ in codings) or any(t.strip() for t in texts)
+        if not identified:
+            facts.warnings.append(f"{read.reference}: the drug has no code and no name; medication criteria unknown")
         return ClinicalRecord(
             kind="medication",
-            codings=codings_of(concept),
-            texts=texts_of(concept),
+            codings=codings,
+            texts=texts,
             status=status,
             verification=None,
             start=start,
@@ -284,26 +298,31 @@ class RecordReader:
             recorded=start.start if start else None,
             severity=(),
             reference=read.reference,
-            display=label_of(concept) or "medication",
+            display=label_of(concept) or (texts[0] if texts else "unidentified medication"),
+            confirm=confirm,
+            unidentified=not identified,
         )
+
+    def _dispense(self, med: Any, read: Read, facts: PatientFacts) -> tuple[Span | None, Span | None, str]:
+        """Return a dispense's start (handed over, else prepared), supply end and why it needs confirming.
+
+        A dispense shows the drug was handed to the patient, not that it was taken: it never counts
+        alone (README, "Records outside a Condition"). Its days of supply, when given in time units,
+        end it; without them it covers its own day.
+        """
+        when = med.whenHandedOver or med.whenPrepared
+        start = date_span(when) if when else None
+        end = start
+        if start is not None:
+            end = supply_end(start, med.daysSupply, 1) or start
+        day = f" on {start.start}" if start is not None and start.start == start.end else ""
+        return start, end, f"dispensed{day} ({read.reference}): handed over, whether taken is not recorded; confirm"
 
     @staticmethod
     def _supply_end(start: Span, request: Any) -> Span | None:
         """Return the last day a request's expected supply (times 1 + refills) covers, or None."""
-        supply = request.expectedSupplyDuration
-        if supply is None:
-            return None
-        number, unit = finite(supply.value), time_unit(supply)
-        if number is None or unit is None or number <= 0:
-            return None
         repeats = int(request.numberOfRepeatsAllowed or 0)
-        months_per, days_per = _AGE_UNITS[unit]
-        total = number * (1 + min(repeats, 1000))
-        if months_per:
-            months = math.floor(total * months_per)
-            return Span(shift(start.start, months=months, days=-1), shift(start.end, months=months, days=-1))
-        days = max(math.floor(total * days_per), 1)
-        return Span(shift(start.start, days=days - 1), shift(start.end, days=days - 1))
+        return supply_end(start, request.expectedSupplyDuration, 1 + min(repeats, 1000))
 
     def procedure(self, read: Read, facts: PatientFacts) -> ClinicalRecord | None:
         proc = read.resource
@@ -331,6 +350,37 @@ class RecordReader:
             display=label_of(proc.code) or "procedure",
         )
 
+    def encounter(self, read: Read, facts: PatientFacts) -> list[ClinicalRecord]:
+        """Return an Encounter's reasons as findings to confirm: a condition named only as why the patient came.
+
+        The reason says what the encounter was for, not that it was diagnosed: it never counts
+        alone (README, "Records outside a Condition"); it is dated by the encounter's period.
+        """
+        enc = read.resource
+        status = str(enc.status) if enc.status else None
+        if status in NOT_COUNTING_ENCOUNTER:
+            return []
+        span = self._when(enc.period, facts, f"{read.reference} period")
+        confirm = f"named only as the reason for {read.reference}, not as a diagnosis; confirm"
+        return [
+            ClinicalRecord(
+                kind="finding",
+                codings=codings_of(reason),
+                texts=texts_of(reason),
+                status=status,
+                verification=None,
+                start=span,
+                end=None,
+                ended=False,
+                recorded=span.end if span else None,
+                severity=(),
+                reference=read.reference,
+                display=f"reason for encounter: {label_of(reason) or 'not named'}",
+                confirm=confirm,
+            )
+            for reason in enc.reasonCode or ()
+        ]
+
     def allergy(self, read: Read) -> AllergyRecord | None:
         allergy = read.resource
         if code_of(allergy.verificationStatus) in RETRACTED_ALLERGY:
@@ -347,6 +397,22 @@ class RecordReader:
             reference=read.reference,
             status=code_of(allergy.clinicalStatus),
         )
+
+
+def supply_end(start: Span, supply: Any, times: int) -> Span | None:
+    """Return the last day a supply (a time Duration or Quantity, times ``times``) from start covers, or None."""
+    if supply is None:
+        return None
+    number, unit = finite(supply.value), time_unit(supply)
+    if number is None or unit is None or number <= 0:
+        return None
+    months_per, days_per = _AGE_UNITS[unit]
+    total = number * times
+    if months_per:
+        months = math.floor(total * months_per)
+        return Span(shift(start.start, months=months, days=-1), shift(start.end, months=months, days=-1))
+    days = max(math.floor(total * days_per), 1)
+    return Span(shift(start.start, days=days - 1), shift(start.end, days=days - 1))
 
 
 def _born_before(span: Span | None, facts: PatientFacts, where: str) -> Span | None:

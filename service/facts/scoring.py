@@ -114,7 +114,8 @@ def compute_scores(
     # record whose currency is unknown (no clinical status, a partial abatement date) is scored
     # both ways; if that changes a grade the score is unknown and names the record.
     records = [r for r in facts.conditions + facts.findings if not r.uncertain]
-    currency = [(r, is_current(r, as_of)) for r in records]
+    # A finding to confirm (an Observation or an Encounter reason, README) is scored both ways too.
+    currency = [(r, None if r.confirm and is_current(r, as_of) else is_current(r, as_of)) for r in records]
     certain = [r for r, now in currency if now]
     grades = _clinical_grades(certain, matchers)
     unsure = [r for r, now in currency if now is None]
