@@ -294,10 +294,37 @@ _NON_WORD = re.compile(r"[\W_]+")
 #   'old', 'former', 'status post', 's/p' before, 'resolved', 'in remission', 'remission' after
 #   them in the clause, or 'history' just after: the patient had it; it may be over.
 # - otherwise affirmed ('suspected', 'possible', 'rule out' included: still a reason to ask).
+#
+# Chinese (simplified) text has no spaces between words, so a word written in CJK characters is
+# found anywhere in the text (no word boundary), 。；！？ end a clause and ，、 a phrase as their
+# ASCII forms do. Its cues are read right next to the words, never across a phrase:
+# - negated: 否认 (denies), 无 / 没有 (no), 未见 / 未发现 (not seen / not found) right before the
+#   words, or before a list of items joined by 、 that ends with them ('否认肝炎、结核病史');
+#   排除 (excluded) right before unless 待 (pending) precedes it ('待排除' is 'rule out': still
+#   suspected); 已排除 / 已除外 (ruled out) or 阴性 (negative) right after them. '无症状' (without
+#   symptoms) is no negation of what follows it.
+# - family: 家族史 (family history) or 家族 before them in the phrase, 家族史 right after.
+# - not a diagnosis: 筛查 (screening), 预防 (prophylaxis), 疫苗 / 接种 (vaccine) right after.
+# - history: 既往 (previously) before them in the phrase; 病史 / 史 (history) right after, or
+#   已治愈 / 治愈 / 痊愈 (cured) after them in the clause.
 
 MentionReading = Literal["affirmed", "history", "negated", "family", "not_a_diagnosis"]
 
-_CLAUSE_BREAK = re.compile(r"[.;!?]|\b(?:but|however|although|except)\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[.;!?。；！？]|\b(?:but|however|although|except)\b", re.IGNORECASE)
+_PHRASE_BREAK = re.compile(r"[,，]")
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_LATIN_START = f"(?<![^\\W{_CJK}])"
+_LATIN_END = f"(?![^\\W{_CJK}])"
+_ZH_FAMILY_BEFORE = re.compile("家族")
+_ZH_FAMILY_JUST_AFTER = re.compile("^ ?家族史")
+_ZH_NOT_A_DIAGNOSIS_JUST_AFTER = re.compile("^ ?(?:筛查|预防|疫苗|接种)")
+# A cue, then nothing or a list of items each closed by 、 (a space once normalised), then the words.
+_ZH_NEGATED_BEFORE = re.compile(f"(?:否认|(?<!待)排除|没有|未见|未发现|无)(?:明显)?(?:[{_CJK}]+ )*$")
+_ZH_NEGATED_JUST_AFTER = re.compile("^ ?(?:已排除|已除外|阴性)")
+_ZH_HISTORY_BEFORE = re.compile("既往")
+_ZH_HISTORY_JUST_AFTER = re.compile("^ ?(?:病史|史)")
+_ZH_HISTORY_AFTER_IN_CLAUSE = re.compile("治愈|痊愈")
 _WINDOW_WORDS = 5
 
 
@@ -350,13 +377,32 @@ def read_mention(clause: str, start: int, end: int) -> MentionReading:
         return "negated"
     if _HISTORY_BEFORE.search(before) or _HISTORY_AFTER_IN_CLAUSE.search(after) or _HISTORY_JUST_AFTER.match(after):
         return "history"
+    if _HAS_CJK.search(phrase_before + clause[start:end] + after_in_phrase):
+        return _read_chinese(phrase_before, after_in_phrase, after)
+    return "affirmed"
+
+
+def _read_chinese(phrase_before: str, after_in_phrase: str, after: str) -> MentionReading:
+    """Return how Chinese cues next to the words read them (the rules above), else affirmed."""
+    if _ZH_FAMILY_BEFORE.search(phrase_before) or _ZH_FAMILY_JUST_AFTER.match(after_in_phrase):
+        return "family"
+    if _ZH_NOT_A_DIAGNOSIS_JUST_AFTER.match(after_in_phrase):
+        return "not_a_diagnosis"
+    if _ZH_NEGATED_BEFORE.search(phrase_before) or _ZH_NEGATED_JUST_AFTER.match(after_in_phrase):
+        return "negated"
+    if (
+        _ZH_HISTORY_BEFORE.search(phrase_before)
+        or _ZH_HISTORY_JUST_AFTER.match(after_in_phrase)
+        or _ZH_HISTORY_AFTER_IN_CLAUSE.search(after)
+    ):
+        return "history"
     return "affirmed"
 
 
 def clauses(texts: Iterable[str]) -> tuple[str, ...]:
     """Return texts cut into clauses in normal form, each clause's phrases joined by ' , '."""
     return tuple(
-        " , ".join(normalise_text(phrase) for phrase in (raw or "").split(","))
+        " , ".join(normalise_text(phrase) for phrase in _PHRASE_BREAK.split(raw or ""))
         for text in texts
         for raw in _CLAUSE_BREAK.split(text)
     )
@@ -373,7 +419,13 @@ def mentions(pattern: re.Pattern[str], cut: Iterable[str]) -> list[tuple[str, Me
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
     normalised = sorted({normalise_text(w) for w in words if normalise_text(w)}, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in normalised) + r")\b") if normalised else None
+    if not normalised:
+        return None
+    # A word in CJK characters has no word boundary to stand between, and a CJK character next
+    # to a Latin word ends it ('HIV感染' names 'hiv'): section above.
+    return re.compile(
+        "|".join(re.escape(w) if _HAS_CJK.search(w) else _LATIN_START + re.escape(w) + _LATIN_END for w in normalised)
+    )
 
 
 class CodeMatcher:

@@ -368,6 +368,42 @@ def test_how_a_record_speaks_of_a_concept(text: str, reading: str) -> None:
     assert read_mention(clause, at, at + len(normalise_text(words))) == reading
 
 
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("自发性细菌性腹膜炎", "affirmed"),
+        ("患者肝硬化腹水合并自发性细菌性腹膜炎，抗感染治疗中", "affirmed"),
+        ("无自发性细菌性腹膜炎", "negated"),
+        ("否认肝炎、自发性细菌性腹膜炎病史", "negated"),
+        ("未见明显自发性细菌性腹膜炎", "negated"),
+        ("自发性细菌性腹膜炎已排除", "negated"),
+        ("自发性细菌性腹膜炎（阴性）", "negated"),
+        ("自发性细菌性腹膜炎待排除", "affirmed"),
+        ("待排除自发性细菌性腹膜炎", "affirmed"),
+        ("无症状自发性细菌性腹膜炎", "affirmed"),
+        ("腹水，无发热。自发性细菌性腹膜炎", "affirmed"),
+        ("既往自发性细菌性腹膜炎", "history"),
+        ("自发性细菌性腹膜炎病史", "history"),
+        ("自发性细菌性腹膜炎，已治愈", "history"),
+        ("家族史：自发性细菌性腹膜炎", "family"),
+        ("自发性细菌性腹膜炎预防", "not_a_diagnosis"),
+    ],
+)
+def test_how_a_chinese_record_speaks_of_a_concept(text: str, reading: str) -> None:
+    """Chinese words are found without spaces, and 否认/无/未见/已排除/阴性 negate only right next to them."""
+    matcher = CodeMatcher(ValueSet(id="s", title="SBP", suspect_words=("自发性细菌性腹膜炎",)))
+    found = matcher.suspect((), (text,))
+    expected = None if reading in ("negated", "family", "not_a_diagnosis") else reading
+    assert (found[1] if found else None) == expected, (text, found)
+
+
+def test_a_latin_word_next_to_chinese_text_is_a_whole_word() -> None:
+    """'HIV感染' names 'hiv' (a CJK character ends a Latin word) while 'hivx' does not."""
+    matcher = CodeMatcher(ValueSet(id="h", title="HIV", suspect_words=("hiv",)))
+    assert matcher.suspect((), ("HIV感染",)) == ("hiv", "affirmed")
+    assert matcher.suspect((), ("hivx",)) is None
+
+
 def test_product_labels_match_names_whatever_their_punctuation() -> None:
     """'Albumin (Human) 25% Solution' names 'albumin human'; the normal form drops punctuation and case."""
     assert normalise_text("Albumin (Human) 25% Solution") == "albumin human 25 solution"
