@@ -23,12 +23,18 @@ Calls, and the choices the spec leaves to a service:
 - No ``patient`` prefetch (no prefetch at all, an empty one, or ``null``): 412 Precondition
   Failed with an OperationOutcome. The spec says a service that cannot obtain required data
   from prefetch or the FHIR server SHALL answer 412, and SHOULD include an OperationOutcome.
-- A key whose value is ``null`` means "no data" (spec); a key that is absent, an
-  OperationOutcome, a Bundle with a ``next`` link (the service does not page) or with an error
-  OperationOutcome entry is "not provided". Missing labs are then unknown, as usual; but the
-  engine reads a missing Condition, Procedure, medication or allergy as "no record", so while
-  any of those keys is not provided no card says eligible: such trials are shown as possibly
-  eligible and the card names the keys. The response's ``extension`` lists them too.
+- A key that is absent, ``null``, an OperationOutcome, a Bundle with a ``next`` link (the
+  service does not page) or with an error OperationOutcome entry is "not provided". (The spec's
+  ``null`` means "no data", but it exists for single-resource reads: a search with no data is an
+  empty Bundle, so a null search is read the way that cannot give a false "eligible".) The
+  resource types of keys not provided go to the core (``match(..., not_provided=...)``): every
+  criterion and score that would rest on their absence is unknown, with a reason naming the
+  records not provided, so trials degrade to possibly eligible instead of failing. As a second
+  guard, while a record key is not provided no card says eligible; the card and the response's
+  ``extension`` name the keys.
+- Intake warnings (resources about another patient left out, entries passed over) reach the
+  clinician as one last card, ``warning`` when data was left out and ``info`` otherwise, listing
+  what was left out and why (references, never patient data).
 - Indicator: ``info`` for eligible (an opportunity, nothing to correct) and ``warning`` for
   possibly eligible (data must be collected before referral). ``critical`` is never used: a
   trial is not an urgent safety matter. Ineligible trials get no card.
@@ -137,7 +143,7 @@ class Card(Model):
     detail: str
     indicator: Literal["info", "warning", "critical"]
     source: CardSource
-    links: list[CardLink]
+    links: list[CardLink] | None = None
 
 
 class CdsResponse(Model):
@@ -158,6 +164,11 @@ class Template:
     query: str
     closed_world: bool
     filtered: bool
+
+    @property
+    def resource_types(self) -> tuple[str, ...]:
+        """Return the resource types this key supplies (its query's type; medication keys add Medication)."""
+        return (self.query.split("?")[0].split("/")[0],)
 
 
 def _escape(value: str) -> str:
@@ -357,7 +368,12 @@ def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
             continue
         value = prefetch[template.key]
         if value is None:
-            continue  # the client has no data for this key
+            # The spec's null means "no data" and exists for single-resource reads; every key
+            # but 'patient' is a search, whose "no data" is an empty Bundle. A null search may
+            # hide a failure, so it reads as not provided: the reading that cannot give a
+            # false "eligible".
+            not_provided.append(template.key)
+            continue
         kind = value.get("resourceType")
         pairs: list[tuple[str, dict[str, Any]]] | None
         if kind == "Bundle":
@@ -449,8 +465,9 @@ def card(
     if not_provided:
         lines += [
             "",
-            f"**Records not sent by the EHR**: {_md(', '.join(not_provided))}. The criteria read them as "
-            "'no record', so this trial is not shown as eligible until they are checked.",
+            f"**Records not sent by the EHR**: {_md(', '.join(not_provided))}. Criteria that would read "
+            "their absence as 'no record' are undecided, and this trial is not shown as eligible until "
+            "they are checked.",
         ]
     if shown is Status.ELIGIBLE:
         lines += ["", "Every criterion that can be computed from the record is met."]
@@ -481,6 +498,49 @@ def card(
     )
 
 
+def _warnings_uuid(hook_instance: str) -> str:
+    return str(uuid.uuid5(_CARD_NAMESPACE, f"{hook_instance}/intake-warnings"))
+
+
+MAX_CARD_WARNINGS = 20
+# Intake's routine filtering (service/intake.py): resource types no criterion reads, codes no
+# criterion reads, results older than every look-back. Nothing the clinician must know; every
+# other warning (another patient's resource, a duplicate entry, an unreadable value) gets the card.
+ROUTINE = re.compile(
+    r"passed over \d+ [A-Za-z]+(?: \((?:no criterion reads its code|outside every look-back window)\))? entr(?:y|ies)"
+)
+
+
+def notable(warnings: list[str]) -> list[str]:
+    """Return the intake warnings a clinician should see: all but intake's routine filtering."""
+    return [w for w in warnings if not ROUTINE.fullmatch(w)]
+
+
+def warnings_card(warnings: list[str], report: MatchReport, hook_instance: str) -> Card:
+    """Return the card that says what intake left out or could not read, and why (no patient data: references only)."""
+    left_out = [w for w in warnings if "left out" in w or "passed over" in w]
+    indicator: Literal["info", "warning"] = "warning" if left_out else "info"
+    head = "data left out of matching" if left_out else "notes on the record"
+    shown = [f"- {_md(w)}" for w in warnings[:MAX_CARD_WARNINGS]]
+    if len(warnings) > MAX_CARD_WARNINGS:
+        shown.append(f"- and {len(warnings) - MAX_CARD_WARNINGS} more (POST /match lists them all)")
+    detail = "\n".join(
+        [
+            f"**{_plural(len(warnings), 'intake warning')}**: what the service left out or could not read, and "
+            "why. Matching used the rest of the record; check these before relying on the cards.",
+            "",
+            *shown,
+        ]
+    )
+    return Card(
+        uuid=_warnings_uuid(hook_instance),
+        summary=f"Trial matching: {_plural(len(warnings), 'intake warning')}, {head}",
+        detail=detail,
+        indicator=indicator,
+        source=CardSource(label=f"trialmatch catalogue {report.catalog_version}"),
+    )
+
+
 def cards_response(
     report: MatchReport, assembled: Assembled, found: tuple[Template, ...], hook_instance: str
 ) -> CdsResponse:
@@ -489,6 +549,9 @@ def cards_response(
     unsafe = [k for k in assembled.not_provided if k in closed]
     order = order_next(report)
     cards = [card(m, report, unsafe, hook_instance, order) for m in report.results if m.status is not Status.INELIGIBLE]
+    shown_warnings = notable(report.facts.warnings)
+    if shown_warnings:
+        cards.append(warnings_card(shown_warnings, report, hook_instance))
     extension: dict[str, Any] = {
         EXTENSION + "asOf": report.as_of.isoformat(),
         EXTENSION + "catalogVersion": report.catalog_version,
@@ -498,18 +561,20 @@ def cards_response(
     if assembled.not_provided:
         extension[EXTENSION + "notProvided"] = list(assembled.not_provided)
         effect = (
-            f"Records of {', '.join(unsafe)} would read as 'no record', so no card says eligible."
+            f"Criteria reading {', '.join(unsafe)} are unknown where they rest on absence, so no card says eligible."
             if unsafe
             else "Lab criteria without values are unknown."
         )
         messages.append(
-            f"Prefetch not provided (absent, failed or paginated): {', '.join(assembled.not_provided)}. {effect}"
+            f"Prefetch not provided (absent, null, failed or paginated): {', '.join(assembled.not_provided)}. {effect}"
         )
+    if shown_warnings:
+        messages.append(f"{_plural(len(shown_warnings), 'intake warning')}: see the last card.")
     if assembled.ignored:
         extension[EXTENSION + "ignoredKeys"] = list(assembled.ignored)
     if report.facts.deceased_note:
         messages.insert(0, f"The patient is recorded as deceased ({report.facts.deceased_note}): no trial is eligible.")
-    if not cards:
+    if not any(c.uuid != _warnings_uuid(hook_instance) for c in cards):
         messages.append(
             f"No trial of catalogue {report.catalog_version} is eligible or possibly eligible "
             f"({_plural(len(report.results), 'trial')} evaluated)."
@@ -593,8 +658,11 @@ def _cards_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: 
     hook = parse_hook(parse_body(body))
     found = templates(catalog)
     assembled = assemble(hook, found)
+    unsent = frozenset(
+        t for template in found if template.key in assembled.not_provided for t in template.resource_types
+    )
     try:
-        report = match(assembled.bundle, catalog, day, (), max_entries, stop)
+        report = match(assembled.bundle, catalog, day, (), max_entries, stop, not_provided=unsent)
     except BundleInvalid as error:
         raise HookInvalid(relocate(error.issues, assembled.origins)) from None
     answer = cards_response(report, assembled, found, hook.hook_instance)

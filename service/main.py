@@ -394,6 +394,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     }
     bundle_invalid = BundleInvalid([Issue("required", "Bundle has no Patient resource", ("Bundle.entry",))]).issues
     patient = {"id": "p1", "age": 54, "ageRange": [54, 54], "sex": "male", "deceased": None}
+    bilirubin = {
+        "name": "total bilirubin",
+        "value": 2.5,
+        "unit": "mg/dL",
+        "date": "2026-11-10",
+        "reference": "Observation/o1",
+    }
     missing = ["albumin within 30 days (for Child-Pugh score)", "inr within 30 days (for Child-Pugh score)"]
     # One trial, two criteria: the answer to the request example (a 54-year-old man with one
     # bilirubin) for NCT05227846, trimmed to its age and Child-Pugh criteria.
@@ -403,22 +410,30 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "asOf": "2026-11-22",
             "catalogVersion": "2026.11.22",
             "patient": patient,
+            # All five scores, as the service answers for that patient (one bilirubin, nothing else).
             "scores": {
-                "child_pugh": {
+                name: {
                     "value": None,
-                    "inputs": [
-                        {
-                            "name": "total bilirubin",
-                            "value": 2.5,
-                            "unit": "mg/dL",
-                            "date": "2026-11-10",
-                            "reference": "Observation/o1",
-                        }
-                    ],
-                    "missing": ["albumin within 30 days", "inr within 30 days"],
+                    "inputs": [bilirubin] if name in ("childPugh", "meld", "meldNa", "meld3") else [],
+                    "missing": needs,
                     "detail": {},
                     "flags": [],
                 }
+                for name, needs in (
+                    ("childPugh", ["albumin within 30 days", "inr within 30 days"]),
+                    ("meld", ["creatinine within 30 days", "inr within 30 days"]),
+                    ("meldNa", ["creatinine within 30 days", "inr within 30 days", "sodium within 30 days"]),
+                    (
+                        "meld3",
+                        [
+                            "creatinine within 30 days",
+                            "inr within 30 days",
+                            "sodium within 30 days",
+                            "albumin within 30 days",
+                        ],
+                    ),
+                    ("bmi", ["BMI within 180 days or weight within 180 days and height within 3650 days"]),
+                )
             },
             "results": [
                 {

@@ -275,14 +275,17 @@ def test_unsent_records_never_give_eligible(client: TestClient, key: str) -> Non
 
 
 def test_null_and_failed_prefetch_values(client: TestClient) -> None:
-    """A null key means no data; an OperationOutcome or a paginated Bundle counts as not provided."""
+    """An empty Bundle means no data; null, an OperationOutcome or a paginated Bundle counts as not provided."""
     prefetch = _prefetch(client)
     for key in prefetch:
         if key not in ("patient", "observations", "conditions", "medicationStatements"):
-            prefetch[key] = None
+            prefetch[key] = _searchset([])
     body = client.post(SERVICE, json=_hook(prefetch)).json()
     assert "invalid.trialmatch.notProvided" not in body["extension"]
     assert len(body["cards"]) == len(_statuses(client))
+    prefetch["allergies"] = None
+    body = client.post(SERVICE, json=_hook(prefetch)).json()
+    assert body["extension"]["invalid.trialmatch.notProvided"] == ["allergies"]
 
     failed = _prefetch(client)
     failed["procedures"] = {
@@ -372,3 +375,44 @@ def test_deceased_patient_gets_no_card_and_the_reason_first(client: TestClient) 
     assert body["extension"]["invalid.trialmatch.message"].startswith(
         "The patient is recorded as deceased (Patient.deceasedDateTime 2026-10-01)"
     )
+
+
+def test_failed_conditions_prefetch_degrades_to_possibly_eligible(client: TestClient) -> None:
+    """A conditions key the EHR could not fill leaves trials possibly eligible, never failed for 'no diagnosis'."""
+    full = dict(_statuses(client))
+    failed = _prefetch(client)
+    failed["conditions"] = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "timeout", "diagnostics": "EHR search timed out"}],
+    }
+    body = client.post(SERVICE, json=_hook(failed)).json()
+    shown = {card["summary"].split(": ")[1].split(" ")[0] for card in body["cards"] if card["links"]}
+    assert set(full) <= shown
+    for card in body["cards"]:
+        if card.get("links"):
+            assert (
+                card["summary"].startswith("Possibly eligible") and "**Records not sent by the EHR**" in card["detail"]
+            )
+    # Without the flag the same missing Conditions fail trials: the cards above exist because of it.
+    document = json.loads(BASELINE.read_text(encoding="utf-8"))
+    document["entry"] = [e for e in document["entry"] if e["resource"]["resourceType"] != "Condition"]
+    answer = client.post("/match?asOf=2026-11-22", content=json.dumps(document), headers=FHIR).json()
+    assert {r["trial"]["id"] for r in answer["results"] if r["status"] != "ineligible"} < shown
+
+
+def test_intake_warnings_reach_a_card(client: TestClient) -> None:
+    """A resource about another patient is left out and a last warning card says what and why."""
+    prefetch = _prefetch(client)
+    stranger = copy.deepcopy(prefetch["observations"]["entry"][0])
+    stranger["resource"]["id"] = "someone-elses-lab"
+    stranger["resource"]["subject"] = {"reference": "Patient/someone-else"}
+    stranger["fullUrl"] = f"{EHR}/Observation/someone-elses-lab"
+    prefetch["observations"]["entry"].append(stranger)
+    body = client.post(SERVICE, json=_hook(prefetch)).json()
+    _no_empty_values(body)
+    last = body["cards"][-1]
+    assert last["indicator"] == "warning" and "intake warning" in last["summary"] and len(last["summary"]) < 140
+    assert "subject is another patient; left out" in last["detail"]
+    assert "intake warning" in body["extension"]["invalid.trialmatch.message"]
+    clean = client.post(SERVICE, json=_hook(_prefetch(client))).json()
+    assert all("intake warning" not in card["summary"] for card in clean["cards"])
