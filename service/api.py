@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import anyio
 import anyio.to_thread
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -225,13 +225,19 @@ def list_trials(catalog: CatalogDep) -> TrialList:
 
 
 @router.get(
-    "/trials/{trial_id}",
+    "/trials/{trialId}",
     operation_id="getTrial",
     response_model=TrialDetail,
     tags=["trials"],
     responses={404: {"model": None, "description": "No such trial"}},
 )
-def get_trial(trial_id: str, catalog: CatalogDep) -> TrialDetail:
+def get_trial(
+    trial_id: Annotated[
+        str,
+        Path(alias="trialId", description="A trial id of the catalogue", json_schema_extra={"pattern": TRIAL_PATTERN}),
+    ],
+    catalog: CatalogDep,
+) -> TrialDetail:
     """Show one trial's criteria in the registry's words with their logic in readable form."""
     trial = catalog.trials.get(trial_id)
     if trial is None:

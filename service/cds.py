@@ -54,9 +54,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response
@@ -628,7 +628,7 @@ def discovery(catalog: CatalogDep) -> Discovery:
 
 
 @router.post(
-    "/cds-services/{service_id}",
+    "/cds-services/{serviceId}",
     operation_id="cdsPatientView",
     response_model=CdsResponse,
     response_model_exclude_none=True,
@@ -642,7 +642,11 @@ def discovery(catalog: CatalogDep) -> Discovery:
     },
 )
 async def call_service(
-    service_id: str, request: Request, catalog: CatalogDep, settings: SettingsDep, as_of: AsOf = None
+    service_id: Annotated[str, Path(alias="serviceId", description=f"The CDS service id: {SERVICE_ID}")],
+    request: Request,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    as_of: AsOf = None,
 ) -> Response:
     """Answer a patient-view hook with one card per trial the patient is eligible or possibly eligible for."""
     if service_id != SERVICE_ID:

@@ -1,7 +1,7 @@
 """Prometheus metrics: requests by route template and status, latency, in-flight, match time.
 
 ``GET /metrics`` answers in the Prometheus text format. Labels hold only what the service
-itself defines: the route template (``/trials/{trial_id}``, never the raw path; a path that
+itself defines: the route template (``/trials/{trialId}``, never the raw path; a path that
 names no route is ``unmatched``), the method (one of the standard ones, else ``other``), the
 status code and the catalogue version. Nothing from a query string, header or body is read, so
 no patient data can reach a label. With several uvicorn workers, ``trialmatch serve`` gives

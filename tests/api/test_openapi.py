@@ -24,7 +24,7 @@ OUTCOME_REF = "#/components/schemas/OperationOutcome"
 STABLE_IDS = {
     ("get", "/health"): "health",
     ("get", "/trials"): "listTrials",
-    ("get", "/trials/{trial_id}"): "getTrial",
+    ("get", "/trials/{trialId}"): "getTrial",
     ("post", "/facts"): "readFacts",
     ("post", "/match"): "matchPatient",
 }
