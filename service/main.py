@@ -39,6 +39,7 @@ from service.docs import router as docs_router
 from service.errors import ClientError, Issue, NotFound, Unauthorized
 from service.facts import printable
 from service.facts.model import ADMINISTRATIVE_GENDER
+from service.fhir_routes import router as fhir_router
 from service.intake import BUNDLE_TYPES
 from service.logs import configure_logging
 from service.metrics import MetricsMiddleware, record_catalog
@@ -65,7 +66,8 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 ]
-OPEN_PATHS = frozenset({"/health"})
+# /metadata: a FHIR CapabilityStatement is read before authenticating (it says how to).
+OPEN_PATHS = frozenset({"/health", "/metadata"})
 
 
 def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
@@ -593,6 +595,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(router)
     app.include_router(cds_router)
+    app.include_router(fhir_router)
     # Imported here: the web view's session signer reads hash_key from this module.
     from service.web.routes import install as install_web
 
