@@ -49,6 +49,7 @@ Calls, and the choices the spec leaves to a service:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import uuid
 from collections.abc import Iterable
@@ -56,24 +57,26 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
 from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, off_loop, parse_as_of, parse_body, receive_body
+from service.cds_auth import CdsVerifier
 from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
 from service.facts import printable
 from service.intake import Stop
 from service.logic import Outcome
-from service.metrics import timed_match
+from service.metrics import record_feedback, timed_match
 from service.order import OrderItem, order_next
 from service.pipeline import MatchReport, match
 from service.rank import Status, TrialMatch, status_text
 from service.schemas import Model
 
 router = APIRouter()
+logger = logging.getLogger("trialmatch.cds")
 
 SERVICE_ID = "trialmatch-patient-view"
 HOOK = "patient-view"
@@ -587,6 +590,66 @@ def cards_response(
 # -- routes ----------------------------------------------------------------------------------
 
 
+def verify_caller(request: Request) -> dict[str, Any] | None:
+    """Return the CDS client's verified JWT claims when JWT checking is configured (else None)."""
+    verifier: CdsVerifier | None = getattr(request.app.state, "cds_verifier", None)
+    if verifier is None:
+        return None
+    service_id = request.path_params.get("serviceId", "")
+    return verifier.verify(request.headers.get("authorization"), printable(service_id))
+
+
+CdsCaller = Annotated[dict[str, Any] | None, Depends(verify_caller)]
+
+
+class OverrideReason(_Incoming):
+    """Why a user overrode a card: a coding the service offered, and a comment (never logged)."""
+
+    reason: dict[str, Any] | None = None
+    user_comment: str | None = Field(default=None, repr=False)
+
+
+class CardFeedback(_Incoming):
+    """One card's outcome, as the CDS Hooks 2.0 feedback section defines it."""
+
+    card: str = Field(min_length=1, max_length=100)
+    outcome: Literal["accepted", "overridden"]
+    accepted_suggestions: list[dict[str, Any]] | None = None
+    override_reason: OverrideReason | None = None
+    outcome_timestamp: dt.datetime
+
+
+class Feedback(_Incoming):
+    """The body of POST /cds-services/{id}/feedback."""
+
+    feedback: list[CardFeedback] = Field(min_length=1, max_length=1000)
+
+
+def _reason_code(item: CardFeedback) -> str:
+    coding = item.override_reason.reason if item.override_reason is not None else None
+    code = coding.get("code") if isinstance(coding, dict) else None
+    return printable(code)[:64] if isinstance(code, str) and code else ""
+
+
+def record_feedback_items(document: object) -> int:
+    """Validate a feedback body, count each outcome in metrics and log it without patient data."""
+    try:
+        body = Feedback.model_validate(document)
+    except ValidationError as error:
+        issues = []
+        for detail in error.errors(include_input=False, include_url=False):
+            path = ".".join(str(part) for part in detail["loc"])
+            issues.append(Issue("structure", f"{path}: {detail['msg']}", (path,)))
+        raise HookInvalid(issues[:20]) from None
+    for item in body.feedback:
+        code = _reason_code(item)
+        record_feedback(item.outcome, "coded" if code else "none")
+        # The card id is a name derived from hookInstance and trial id, the code a coded reason:
+        # neither holds patient data. userComment (free text) is never logged.
+        logger.info("CDS card feedback: card %s %s%s", printable(item.card), item.outcome, f" ({code})" if code else "")
+    return len(body.feedback)
+
+
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:
     """Return a JSON Schema with its ``$defs`` references written in place (for an OpenAPI body)."""
     defs = schema.pop("$defs", {})
@@ -644,6 +707,7 @@ def discovery(catalog: CatalogDep) -> Discovery:
 async def call_service(
     service_id: Annotated[str, Path(alias="serviceId", description=f"The CDS service id: {SERVICE_ID}")],
     request: Request,
+    caller: CdsCaller,
     catalog: CatalogDep,
     settings: SettingsDep,
     as_of: AsOf = None,
@@ -671,3 +735,36 @@ def _cards_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: 
         raise HookInvalid(relocate(error.issues, assembled.origins)) from None
     answer = cards_response(report, assembled, found, hook.hook_instance)
     return Response(answer.model_dump_json(by_alias=True, exclude_none=True), media_type="application/json")
+
+
+@router.post(
+    "/cds-services/{serviceId}/feedback",
+    operation_id="cdsFeedback",
+    tags=["cds-hooks"],
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "CDS Hooks feedback: one entry per card with its outcome (accepted or overridden).",
+            "content": {"application/json": {"schema": _inline(Feedback.model_json_schema(by_alias=True))}},
+        }
+    },
+    responses={
+        200: {
+            "description": "Feedback recorded (metrics and logs, without patient data); the body is an empty object",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def feedback(
+    service_id: Annotated[str, Path(alias="serviceId", description=f"The CDS service id: {SERVICE_ID}")],
+    request: Request,
+    caller: CdsCaller,
+    settings: SettingsDep,
+) -> Response:
+    """Record what the user did with the service's cards: accepted or overridden, and the coded reason."""
+    if service_id != SERVICE_ID:
+        raise NotFound(f"no CDS service '{printable(service_id)}'; see GET /cds-services")
+    body = await receive_body(request, settings)
+    record_feedback_items(parse_body(body))
+    return Response(b"{}", media_type="application/json")

@@ -34,6 +34,7 @@ from service import __doc__ as package_doc
 from service.admission import Admission, AdmissionMiddleware, Reason
 from service.api import FHIR_JSON, router
 from service.cds import router as cds_router
+from service.cds_auth import CdsVerifier
 from service.criteria import load_catalog
 from service.docs import router as docs_router
 from service.errors import ClientError, Issue, NotFound, Unauthorized
@@ -135,6 +136,10 @@ class GuardMiddleware:
 
     def _authorised(self, scope: Scope) -> bool:
         if not self.key_hashes or scope["path"] in OPEN_PATHS:
+            return True
+        if self.settings.cds_jwks and scope["path"].startswith("/cds-services"):
+            # CDS Hooks routes: discovery is open (no patient data) and calls carry the client's
+            # JWT in the same Authorization header, which service/cds_auth.py verifies instead.
             return True
         if is_web_path(scope["path"]):
             # The web view's pages, forms and static files: a browser form cannot send a bearer
@@ -587,6 +592,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.catalog = catalog
     app.state.settings = settings
+    # A JWKS that cannot be read stops start-up, like a broken catalogue.
+    app.state.cds_verifier = CdsVerifier(settings) if settings.cds_jwks else None
     app.state.work_limiters = {}
     app.state.work_pool = (
         WorkPool(settings.work_processes, settings.criteria_dir, settings.copies_per_iu)

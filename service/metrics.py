@@ -62,6 +62,11 @@ MATCH_DURATION = Histogram(
 ADMISSION_REJECTED = Counter(
     "trialmatch_admission_rejected", "Requests refused by admission control because the service was full."
 )
+CDS_FEEDBACK = Counter(
+    "trialmatch_cds_feedback",
+    "CDS Hooks card feedback, by outcome and whether an override reason was coded (never the reason's text).",
+    ("outcome", "reason"),
+)
 CATALOG = Gauge(
     "trialmatch_catalog_info",
     "The criteria catalogue loaded (value 1), its version as a label.",
@@ -101,6 +106,11 @@ def metrics() -> Response:
 def record_catalog(version: str) -> None:
     """Publish the version of the catalogue the service loaded."""
     CATALOG.labels(version=version).set(1)
+
+
+def record_feedback(outcome: str, reason: str) -> None:
+    """Count one card's feedback: outcome accepted or overridden, reason coded or none."""
+    CDS_FEEDBACK.labels(outcome=outcome, reason=reason).inc()
 
 
 def record_admission_rejection() -> None:
