@@ -6,15 +6,19 @@ calls at ``POST /cds-services/{id}``, cards with ``summary`` (< 140 characters),
 ``detail`` (GitHub-flavoured Markdown), ``source`` and ``links``.
 
 Discovery: the prefetch templates are derived from the catalogue, so the client sends exactly
-the records the criteria read. Observations are filtered to the LOINC codes of the analytes
-that lab nodes and scores use, and (key ``findings``) to the coded values of the condition value
-sets, which is what intake reads as findings. Conditions and procedures are filtered to their
-value sets' codes only when every value set involved is a list of exact codes; ICD category
-prefixes and ingredient names cannot be written as search tokens, and a filter that left out
-``C22.0`` under the prefix ``C22`` would make "no record of liver cancer" wrong, so such a type
-is fetched unfiltered. Medication resources are always fetched unfiltered (ATC prefixes,
-ingredient names, and the ``code`` parameter does not see ``medicationReference``), with the
-referenced Medication resources included.
+the records the criteria read, within the spec's recommended query subset (type searches by
+``patient`` and token ``code``/``value-concept`` parameters; no ``_include``) and at most
+MAX_TEMPLATE_CHARS characters each. Observations are filtered to the LOINC codes of the analytes
+that lab nodes and scores use, split over keys ``observations``, ``observations2``, ... when the
+tokens do not fit one URL. Findings (key ``findings``: Observations whose coded value names a
+condition) and Conditions and procedures are filtered to their value sets' codes only when every
+value set involved is a list of exact codes and the tokens fit one URL; otherwise the key is
+widened to every resource of its type for the patient (the real catalogue's findings would need
+8,879 tokens). ICD category prefixes and ingredient names cannot be written as search tokens, and
+a filter that left out ``C22.0`` under the prefix ``C22`` would make "no record of liver cancer"
+wrong. Medication resources are always fetched unfiltered (ATC prefixes, ingredient names, and the
+``code`` parameter does not see ``medicationReference``); a ``medicationReference`` that prefetch
+does not resolve makes Medication "not provided" (below).
 
 Calls, and the choices the spec leaves to a service:
 
@@ -83,6 +87,11 @@ HOOK = "patient-view"
 PATIENT = "{{context.patientId}}"
 EXTENSION = "invalid.trialmatch."
 SUMMARY_LIMIT = 139
+# Longest prefetch template, in characters: a relative URL within the 2,000 characters the most
+# restrictive clients and proxies take (RFC 9110 section 4.1 only recommends 8,000 octets).
+MAX_TEMPLATE_CHARS = 2000
+MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
+UNRESOLVED_MEDICATIONS = "medicationReference (Medication resources referenced but not in prefetch)"
 MAX_IGNORED_KEYS = 20
 # Analytes the scores read (service/facts.py compute_scores): Child-Pugh, MELD variants, BMI.
 SCORE_ANALYTES = ("bilirubin_total", "albumin", "inr", "creatinine", "sodium", "bmi", "weight", "height")
@@ -198,6 +207,34 @@ def _search(resource_type: str, param: str | None = None, codes: Iterable[tuple[
     return query
 
 
+def _split(resource_type: str, param: str, codes: Iterable[tuple[str, str]]) -> list[str]:
+    """Return searches for the codes, each at most MAX_TEMPLATE_CHARS long (code tokens OR-ed within one)."""
+    base = _search(resource_type) + f"&{param}="
+    queries: list[str] = []
+    tokens: list[str] = []
+    for token in _tokens(codes).split(","):
+        if tokens and len(base) + len(",".join([*tokens, token])) > MAX_TEMPLATE_CHARS:
+            queries.append(base + ",".join(tokens))
+            tokens = []
+        tokens.append(token)
+    if tokens:
+        queries.append(base + ",".join(tokens))
+    return queries
+
+
+def _bounded(key: str, resource_type: str, param: str, codes: set[tuple[str, str]]) -> Template:
+    """Return a closed-world key filtered by its codes, or widened to every resource of the type past the limit.
+
+    Splitting is not an option for these: the real catalogue's findings need 8,879 tokens (about
+    300,000 characters), and a key the EHR fails to fill degrades every trial; one wide search
+    is one request.
+    """
+    query = _search(resource_type, param, codes)
+    if codes and len(query) <= MAX_TEMPLATE_CHARS:
+        return Template(key, query, True, True)
+    return Template(key, _search(resource_type), True, False)
+
+
 @cache
 def templates(catalog: Catalog) -> tuple[Template, ...]:
     """Return the prefetch templates for exactly the records and codes the catalogue's criteria read."""
@@ -215,26 +252,28 @@ def templates(catalog: Catalog) -> tuple[Template, ...]:
     table = catalog.analytes.analytes
     lab_codes = {(c.system, c.code) for name in analytes for c in table[name].codes}
     if lab_codes:
-        found.append(Template("observations", _search("Observation", "code", lab_codes), False, True))
+        for index, query in enumerate(_split("Observation", "code", lab_codes)):
+            found.append(Template("observations" if index == 0 else f"observations{index + 1}", query, False, True))
     condition_sets = [catalog.valuesets[v] for v in sorted(conditions)]
     finding_codes = {code for vs in condition_sets for code in vs.codes}
     if finding_codes:
-        found.append(Template("findings", _search("Observation", "value-concept", finding_codes), True, True))
+        found.append(_bounded("findings", "Observation", "value-concept", finding_codes))
     for key, resource_type, used in (("conditions", "Condition", conditions), ("procedures", "Procedure", procedures)):
         if not used:
             continue
         sets = [catalog.valuesets[v] for v in sorted(used)]
         exact = all(vs.exact_only for vs in sets)
         codes = {code for vs in sets for code in vs.codes} if exact else set()
-        found.append(Template(key, _search(resource_type, "code", codes), True, bool(codes)))
+        found.append(_bounded(key, resource_type, "code", codes))
     if medications:
         for key, resource_type in (
             ("medicationRequests", "MedicationRequest"),
             ("medicationStatements", "MedicationStatement"),
             ("medicationAdministrations", "MedicationAdministration"),
         ):
-            query = f"{_search(resource_type)}&_include={resource_type}:medication"
-            found.append(Template(key, query, True, False))
+            # No _include (outside the spec's recommended subset): a medicationReference the
+            # prefetch cannot resolve makes Medication "not provided" (assemble).
+            found.append(Template(key, _search(resource_type), True, False))
     if allergies:
         found.append(Template("allergies", _search("AllergyIntolerance"), True, False))
     return tuple(found)
@@ -344,6 +383,22 @@ def _names(entry: dict[str, Any]) -> set[str]:
     return names
 
 
+def _unresolved_medications(entries: list[dict[str, Any]], names: set[str]) -> bool:
+    """Return whether a medication resource references a Medication that prefetch did not send."""
+    for entry in entries:
+        resource = entry.get("resource")
+        if not isinstance(resource, dict) or resource.get("resourceType") not in MEDICATION_TYPES:
+            continue
+        target = resource.get("medicationReference")
+        reference = target.get("reference") if isinstance(target, dict) else None
+        known = isinstance(reference, str) and (
+            reference.startswith("#") or reference in names or any(n.endswith("/" + reference) for n in names)
+        )
+        if isinstance(reference, str) and not known:
+            return True
+    return False
+
+
 def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
     """Return a collection Bundle of the prefetched resources; raise when the patient is missing."""
     prefetch = request.prefetch or {}
@@ -401,6 +456,8 @@ def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
     ignored = tuple(printable(k) for k in unknown[:MAX_IGNORED_KEYS])
     if len(unknown) > MAX_IGNORED_KEYS:
         ignored += (f"and {len(unknown) - MAX_IGNORED_KEYS} more",)
+    if _unresolved_medications(entries, seen):
+        not_provided.append(UNRESOLVED_MEDICATIONS)
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
     return Assembled(bundle, tuple(origins), tuple(not_provided), ignored)
 
@@ -549,7 +606,7 @@ def cards_response(
 ) -> CdsResponse:
     """Return one card per eligible or possibly eligible trial, best first, and the response extension."""
     closed = {t.key for t in found if t.closed_world}
-    unsafe = [k for k in assembled.not_provided if k in closed]
+    unsafe = [k for k in assembled.not_provided if k in closed or k == UNRESOLVED_MEDICATIONS]
     order = order_next(report)
     cards = [card(m, report, unsafe, hook_instance, order) for m in report.results if m.status is not Status.INELIGIBLE]
     shown_warnings = notable(report.facts.warnings)
@@ -727,7 +784,8 @@ def _cards_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: 
     found = templates(catalog)
     assembled = assemble(hook, found)
     unsent = frozenset(
-        t for template in found if template.key in assembled.not_provided for t in template.resource_types
+        [t for template in found if template.key in assembled.not_provided for t in template.resource_types]
+        + (["Medication"] if UNRESOLVED_MEDICATIONS in assembled.not_provided else [])
     )
     try:
         report = match(assembled.bundle, catalog, day, (), max_entries, stop, not_provided=unsent)

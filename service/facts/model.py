@@ -227,10 +227,11 @@ class ScoreResult:
 
 
 # The resource types each kind of record comes from: conditions also from Observation findings
-# (a coded value such as "ascites"), medications from the three medication resources.
+# (a coded value such as "ascites"), medications from the three medication resources and the
+# Medication resources they reference.
 RECORD_TYPES: dict[str, tuple[str, ...]] = {
     "condition": ("Condition", "Observation"),
-    "medication": ("MedicationRequest", "MedicationStatement", "MedicationAdministration"),
+    "medication": ("MedicationRequest", "MedicationStatement", "MedicationAdministration", "Medication"),
     "procedure": ("Procedure",),
     "allergy": ("AllergyIntolerance",),
     "lab": ("Observation",),
