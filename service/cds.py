@@ -59,7 +59,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -67,7 +67,6 @@ from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
 from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, off_loop, parse_as_of, parse_body, receive_body
-from service.cds_auth import CdsVerifier
 from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
 from service.facts import printable
@@ -78,6 +77,9 @@ from service.order import OrderItem, order_next
 from service.pipeline import MatchReport, match
 from service.rank import Status, TrialMatch, status_text
 from service.schemas import Model
+
+if TYPE_CHECKING:  # PyJWT and cryptography load only where JWT checking is configured
+    from service.cds_auth import CdsVerifier
 
 router = APIRouter()
 logger = logging.getLogger("trialmatch.cds")

@@ -34,7 +34,6 @@ from service import __doc__ as package_doc
 from service.admission import Admission, AdmissionMiddleware, Reason
 from service.api import FHIR_JSON, router
 from service.cds import router as cds_router
-from service.cds_auth import CdsVerifier
 from service.criteria import load_catalog
 from service.docs import router as docs_router
 from service.errors import ClientError, Issue, NotFound, Unauthorized
@@ -593,7 +592,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = catalog
     app.state.settings = settings
     # A JWKS that cannot be read stops start-up, like a broken catalogue.
-    app.state.cds_verifier = CdsVerifier(settings) if settings.cds_jwks else None
+    app.state.cds_verifier = None
+    if settings.cds_jwks:
+        # Imported here: PyJWT and cryptography add about 0.4 s to every worker's start otherwise.
+        from service.cds_auth import CdsVerifier
+
+        app.state.cds_verifier = CdsVerifier(settings)
     app.state.work_limiters = {}
     app.state.work_pool = (
         WorkPool(settings.work_processes, settings.criteria_dir, settings.copies_per_iu)
