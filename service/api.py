@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import anyio
 import anyio.to_thread
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -20,6 +20,7 @@ from service.criteria import Catalog
 from service.errors import BadParameter, NotFound, NotJson, PayloadTooLarge, UnsupportedMediaType
 from service.facts import printable
 from service.fhir_answer import prefers_fhir, searchset
+from service.fhir_operation import read_operation
 from service.intake import Stop, never
 from service.metrics import timed_match
 from service.pipeline import MatchReport, match, read_facts
@@ -225,13 +226,19 @@ def list_trials(catalog: CatalogDep) -> TrialList:
 
 
 @router.get(
-    "/trials/{trial_id}",
+    "/trials/{trialId}",
     operation_id="getTrial",
     response_model=TrialDetail,
     tags=["trials"],
     responses={404: {"model": None, "description": "No such trial"}},
 )
-def get_trial(trial_id: str, catalog: CatalogDep) -> TrialDetail:
+def get_trial(
+    trial_id: Annotated[
+        str,
+        Path(alias="trialId", description="A trial id of the catalogue", json_schema_extra={"pattern": TRIAL_PATTERN}),
+    ],
+    catalog: CatalogDep,
+) -> TrialDetail:
     """Show one trial's criteria in the registry's words with their logic in readable form."""
     trial = catalog.trials.get(trial_id)
     if trial is None:
@@ -287,8 +294,10 @@ def _match_answer(
     body: bytearray, catalog: Catalog, day: dt.date, chosen: list[str], max_entries: int, fhir: bool, stop: Stop
 ) -> Response:
     """Parse a body, match it and serialise the answer (runs in a worker thread)."""
-    report = match(parse_body(body), catalog, day, chosen, max_entries, stop)
-    return _fhir(report) if fhir else _json(match_out(report))
+    if fhir:  # the FHIR answer also takes a $match Parameters body (service/fhir_operation.py)
+        asked = read_operation(parse_body(body))
+        return _fhir(asked.trim(match(asked.bundle, catalog, day, chosen, max_entries, stop)))
+    return _json(match_out(match(parse_body(body), catalog, day, chosen, max_entries, stop)))
 
 
 async def _match_response(
@@ -334,7 +343,15 @@ async def post_match(
     "/ResearchStudy/$match",
     operation_id="matchPatientFhir",
     tags=["matching"],
-    openapi_extra=BUNDLE_BODY,
+    openapi_extra={
+        "requestBody": {
+            **BUNDLE_BODY["requestBody"],
+            "description": "A FHIR R4 Bundle holding exactly one Patient; or a FHIR Parameters resource with "
+            "'resource' (that Bundle, or a Patient with its record contained), 'onlyCertainMatches' "
+            "(valueBoolean) and 'count' (valueInteger), as GET /OperationDefinition/ResearchStudy-match "
+            "defines.",
+        }
+    },
     response_class=Response,
     responses=_fhir_searchset_200(
         "A FHIR searchset Bundle of ResearchStudy resources, best first (same as POST /match "

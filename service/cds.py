@@ -6,15 +6,19 @@ calls at ``POST /cds-services/{id}``, cards with ``summary`` (< 140 characters),
 ``detail`` (GitHub-flavoured Markdown), ``source`` and ``links``.
 
 Discovery: the prefetch templates are derived from the catalogue, so the client sends exactly
-the records the criteria read. Observations are filtered to the LOINC codes of the analytes
-that lab nodes and scores use, and (key ``findings``) to the coded values of the condition value
-sets, which is what intake reads as findings. Conditions and procedures are filtered to their
-value sets' codes only when every value set involved is a list of exact codes; ICD category
-prefixes and ingredient names cannot be written as search tokens, and a filter that left out
-``C22.0`` under the prefix ``C22`` would make "no record of liver cancer" wrong, so such a type
-is fetched unfiltered. Medication resources are always fetched unfiltered (ATC prefixes,
-ingredient names, and the ``code`` parameter does not see ``medicationReference``), with the
-referenced Medication resources included.
+the records the criteria read, within the spec's recommended query subset (type searches by
+``patient`` and token ``code``/``value-concept`` parameters; no ``_include``) and at most
+MAX_TEMPLATE_CHARS characters each. Observations are filtered to the LOINC codes of the analytes
+that lab nodes and scores use, split over keys ``observations``, ``observations2``, ... when the
+tokens do not fit one URL. Findings (key ``findings``: Observations whose coded value names a
+condition) and Conditions and procedures are filtered to their value sets' codes only when every
+value set involved is a list of exact codes and the tokens fit one URL; otherwise the key is
+widened to every resource of its type for the patient (the real catalogue's findings would need
+8,879 tokens). ICD category prefixes and ingredient names cannot be written as search tokens, and
+a filter that left out ``C22.0`` under the prefix ``C22`` would make "no record of liver cancer"
+wrong. Medication resources are always fetched unfiltered (ATC prefixes, ingredient names, and the
+``code`` parameter does not see ``medicationReference``); a ``medicationReference`` that prefetch
+does not resolve makes Medication "not provided" (below).
 
 Calls, and the choices the spec leaves to a service:
 
@@ -23,12 +27,18 @@ Calls, and the choices the spec leaves to a service:
 - No ``patient`` prefetch (no prefetch at all, an empty one, or ``null``): 412 Precondition
   Failed with an OperationOutcome. The spec says a service that cannot obtain required data
   from prefetch or the FHIR server SHALL answer 412, and SHOULD include an OperationOutcome.
-- A key whose value is ``null`` means "no data" (spec); a key that is absent, an
-  OperationOutcome, a Bundle with a ``next`` link (the service does not page) or with an error
-  OperationOutcome entry is "not provided". Missing labs are then unknown, as usual; but the
-  engine reads a missing Condition, Procedure, medication or allergy as "no record", so while
-  any of those keys is not provided no card says eligible: such trials are shown as possibly
-  eligible and the card names the keys. The response's ``extension`` lists them too.
+- A key that is absent, ``null``, an OperationOutcome, a Bundle with a ``next`` link (the
+  service does not page) or with an error OperationOutcome entry is "not provided". (The spec's
+  ``null`` means "no data", but it exists for single-resource reads: a search with no data is an
+  empty Bundle, so a null search is read the way that cannot give a false "eligible".) The
+  resource types of keys not provided go to the core (``match(..., not_provided=...)``): every
+  criterion and score that would rest on their absence is unknown, with a reason naming the
+  records not provided, so trials degrade to possibly eligible instead of failing. As a second
+  guard, while a record key is not provided no card says eligible; the card and the response's
+  ``extension`` name the keys.
+- Intake warnings (resources about another patient left out, entries passed over) reach the
+  clinician as one last card, ``warning`` when data was left out and ``info`` otherwise, listing
+  what was left out and why (references, never patient data).
 - Indicator: ``info`` for eligible (an opportunity, nothing to correct) and ``warning`` for
   possibly eligible (data must be collected before referral). ``critical`` is never used: a
   trial is not an urgent safety matter. Ineligible trials get no card.
@@ -43,14 +53,15 @@ Calls, and the choices the spec leaves to a service:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response
@@ -61,19 +72,28 @@ from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, Prefetch
 from service.facts import printable
 from service.intake import Stop
 from service.logic import Outcome
-from service.metrics import timed_match
+from service.metrics import record_feedback, timed_match
 from service.order import OrderItem, order_next
 from service.pipeline import MatchReport, match
 from service.rank import Status, TrialMatch, status_text
 from service.schemas import Model
 
+if TYPE_CHECKING:  # PyJWT and cryptography load only where JWT checking is configured
+    from service.cds_auth import CdsVerifier
+
 router = APIRouter()
+logger = logging.getLogger("trialmatch.cds")
 
 SERVICE_ID = "trialmatch-patient-view"
 HOOK = "patient-view"
 PATIENT = "{{context.patientId}}"
 EXTENSION = "invalid.trialmatch."
 SUMMARY_LIMIT = 139
+# Longest prefetch template, in characters: a relative URL within the 2,000 characters the most
+# restrictive clients and proxies take (RFC 9110 section 4.1 only recommends 8,000 octets).
+MAX_TEMPLATE_CHARS = 2000
+MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
+UNRESOLVED_MEDICATIONS = "medicationReference (Medication resources referenced but not in prefetch)"
 MAX_IGNORED_KEYS = 20
 # Analytes the scores read (service/facts.py compute_scores): Child-Pugh, MELD variants, BMI.
 SCORE_ANALYTES = ("bilirubin_total", "albumin", "inr", "creatinine", "sodium", "bmi", "weight", "height")
@@ -137,7 +157,7 @@ class Card(Model):
     detail: str
     indicator: Literal["info", "warning", "critical"]
     source: CardSource
-    links: list[CardLink]
+    links: list[CardLink] | None = None
 
 
 class CdsResponse(Model):
@@ -158,6 +178,11 @@ class Template:
     query: str
     closed_world: bool
     filtered: bool
+
+    @property
+    def resource_types(self) -> tuple[str, ...]:
+        """Return the resource types this key supplies (its query's type; medication keys add Medication)."""
+        return (self.query.split("?")[0].split("/")[0],)
 
 
 def _escape(value: str) -> str:
@@ -184,6 +209,34 @@ def _search(resource_type: str, param: str | None = None, codes: Iterable[tuple[
     return query
 
 
+def _split(resource_type: str, param: str, codes: Iterable[tuple[str, str]]) -> list[str]:
+    """Return searches for the codes, each at most MAX_TEMPLATE_CHARS long (code tokens OR-ed within one)."""
+    base = _search(resource_type) + f"&{param}="
+    queries: list[str] = []
+    tokens: list[str] = []
+    for token in _tokens(codes).split(","):
+        if tokens and len(base) + len(",".join([*tokens, token])) > MAX_TEMPLATE_CHARS:
+            queries.append(base + ",".join(tokens))
+            tokens = []
+        tokens.append(token)
+    if tokens:
+        queries.append(base + ",".join(tokens))
+    return queries
+
+
+def _bounded(key: str, resource_type: str, param: str, codes: set[tuple[str, str]]) -> Template:
+    """Return a closed-world key filtered by its codes, or widened to every resource of the type past the limit.
+
+    Splitting is not an option for these: the real catalogue's findings need 8,879 tokens (about
+    300,000 characters), and a key the EHR fails to fill degrades every trial; one wide search
+    is one request.
+    """
+    query = _search(resource_type, param, codes)
+    if codes and len(query) <= MAX_TEMPLATE_CHARS:
+        return Template(key, query, True, True)
+    return Template(key, _search(resource_type), True, False)
+
+
 @cache
 def templates(catalog: Catalog) -> tuple[Template, ...]:
     """Return the prefetch templates for exactly the records and codes the catalogue's criteria read."""
@@ -201,26 +254,28 @@ def templates(catalog: Catalog) -> tuple[Template, ...]:
     table = catalog.analytes.analytes
     lab_codes = {(c.system, c.code) for name in analytes for c in table[name].codes}
     if lab_codes:
-        found.append(Template("observations", _search("Observation", "code", lab_codes), False, True))
+        for index, query in enumerate(_split("Observation", "code", lab_codes)):
+            found.append(Template("observations" if index == 0 else f"observations{index + 1}", query, False, True))
     condition_sets = [catalog.valuesets[v] for v in sorted(conditions)]
     finding_codes = {code for vs in condition_sets for code in vs.codes}
     if finding_codes:
-        found.append(Template("findings", _search("Observation", "value-concept", finding_codes), True, True))
+        found.append(_bounded("findings", "Observation", "value-concept", finding_codes))
     for key, resource_type, used in (("conditions", "Condition", conditions), ("procedures", "Procedure", procedures)):
         if not used:
             continue
         sets = [catalog.valuesets[v] for v in sorted(used)]
         exact = all(vs.exact_only for vs in sets)
         codes = {code for vs in sets for code in vs.codes} if exact else set()
-        found.append(Template(key, _search(resource_type, "code", codes), True, bool(codes)))
+        found.append(_bounded(key, resource_type, "code", codes))
     if medications:
         for key, resource_type in (
             ("medicationRequests", "MedicationRequest"),
             ("medicationStatements", "MedicationStatement"),
             ("medicationAdministrations", "MedicationAdministration"),
         ):
-            query = f"{_search(resource_type)}&_include={resource_type}:medication"
-            found.append(Template(key, query, True, False))
+            # No _include (outside the spec's recommended subset): a medicationReference the
+            # prefetch cannot resolve makes Medication "not provided" (assemble).
+            found.append(Template(key, _search(resource_type), True, False))
     if allergies:
         found.append(Template("allergies", _search("AllergyIntolerance"), True, False))
     return tuple(found)
@@ -330,6 +385,22 @@ def _names(entry: dict[str, Any]) -> set[str]:
     return names
 
 
+def _unresolved_medications(entries: list[dict[str, Any]], names: set[str]) -> bool:
+    """Return whether a medication resource references a Medication that prefetch did not send."""
+    for entry in entries:
+        resource = entry.get("resource")
+        if not isinstance(resource, dict) or resource.get("resourceType") not in MEDICATION_TYPES:
+            continue
+        target = resource.get("medicationReference")
+        reference = target.get("reference") if isinstance(target, dict) else None
+        known = isinstance(reference, str) and (
+            reference.startswith("#") or reference in names or any(n.endswith("/" + reference) for n in names)
+        )
+        if isinstance(reference, str) and not known:
+            return True
+    return False
+
+
 def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
     """Return a collection Bundle of the prefetched resources; raise when the patient is missing."""
     prefetch = request.prefetch or {}
@@ -357,7 +428,12 @@ def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
             continue
         value = prefetch[template.key]
         if value is None:
-            continue  # the client has no data for this key
+            # The spec's null means "no data" and exists for single-resource reads; every key
+            # but 'patient' is a search, whose "no data" is an empty Bundle. A null search may
+            # hide a failure, so it reads as not provided: the reading that cannot give a
+            # false "eligible".
+            not_provided.append(template.key)
+            continue
         kind = value.get("resourceType")
         pairs: list[tuple[str, dict[str, Any]]] | None
         if kind == "Bundle":
@@ -382,6 +458,8 @@ def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
     ignored = tuple(printable(k) for k in unknown[:MAX_IGNORED_KEYS])
     if len(unknown) > MAX_IGNORED_KEYS:
         ignored += (f"and {len(unknown) - MAX_IGNORED_KEYS} more",)
+    if _unresolved_medications(entries, seen):
+        not_provided.append(UNRESOLVED_MEDICATIONS)
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
     return Assembled(bundle, tuple(origins), tuple(not_provided), ignored)
 
@@ -449,8 +527,9 @@ def card(
     if not_provided:
         lines += [
             "",
-            f"**Records not sent by the EHR**: {_md(', '.join(not_provided))}. The criteria read them as "
-            "'no record', so this trial is not shown as eligible until they are checked.",
+            f"**Records not sent by the EHR**: {_md(', '.join(not_provided))}. Criteria that would read "
+            "their absence as 'no record' are undecided, and this trial is not shown as eligible until "
+            "they are checked.",
         ]
     if shown is Status.ELIGIBLE:
         lines += ["", "Every criterion that can be computed from the record is met."]
@@ -481,14 +560,60 @@ def card(
     )
 
 
+def _warnings_uuid(hook_instance: str) -> str:
+    return str(uuid.uuid5(_CARD_NAMESPACE, f"{hook_instance}/intake-warnings"))
+
+
+MAX_CARD_WARNINGS = 20
+# Intake's routine filtering (service/intake.py): resource types no criterion reads, codes no
+# criterion reads, results older than every look-back. Nothing the clinician must know; every
+# other warning (another patient's resource, a duplicate entry, an unreadable value) gets the card.
+ROUTINE = re.compile(
+    r"passed over \d+ [A-Za-z]+(?: \((?:no criterion reads its code|outside every look-back window)\))? entr(?:y|ies)"
+)
+
+
+def notable(warnings: list[str]) -> list[str]:
+    """Return the intake warnings a clinician should see: all but intake's routine filtering."""
+    return [w for w in warnings if not ROUTINE.fullmatch(w)]
+
+
+def warnings_card(warnings: list[str], report: MatchReport, hook_instance: str) -> Card:
+    """Return the card that says what intake left out or could not read, and why (no patient data: references only)."""
+    left_out = [w for w in warnings if "left out" in w or "passed over" in w]
+    indicator: Literal["info", "warning"] = "warning" if left_out else "info"
+    head = "data left out of matching" if left_out else "notes on the record"
+    shown = [f"- {_md(w)}" for w in warnings[:MAX_CARD_WARNINGS]]
+    if len(warnings) > MAX_CARD_WARNINGS:
+        shown.append(f"- and {len(warnings) - MAX_CARD_WARNINGS} more (POST /match lists them all)")
+    detail = "\n".join(
+        [
+            f"**{_plural(len(warnings), 'intake warning')}**: what the service left out or could not read, and "
+            "why. Matching used the rest of the record; check these before relying on the cards.",
+            "",
+            *shown,
+        ]
+    )
+    return Card(
+        uuid=_warnings_uuid(hook_instance),
+        summary=f"Trial matching: {_plural(len(warnings), 'intake warning')}, {head}",
+        detail=detail,
+        indicator=indicator,
+        source=CardSource(label=f"trialmatch catalogue {report.catalog_version}"),
+    )
+
+
 def cards_response(
     report: MatchReport, assembled: Assembled, found: tuple[Template, ...], hook_instance: str
 ) -> CdsResponse:
     """Return one card per eligible or possibly eligible trial, best first, and the response extension."""
     closed = {t.key for t in found if t.closed_world}
-    unsafe = [k for k in assembled.not_provided if k in closed]
+    unsafe = [k for k in assembled.not_provided if k in closed or k == UNRESOLVED_MEDICATIONS]
     order = order_next(report)
     cards = [card(m, report, unsafe, hook_instance, order) for m in report.results if m.status is not Status.INELIGIBLE]
+    shown_warnings = notable(report.facts.warnings)
+    if shown_warnings:
+        cards.append(warnings_card(shown_warnings, report, hook_instance))
     extension: dict[str, Any] = {
         EXTENSION + "asOf": report.as_of.isoformat(),
         EXTENSION + "catalogVersion": report.catalog_version,
@@ -498,18 +623,20 @@ def cards_response(
     if assembled.not_provided:
         extension[EXTENSION + "notProvided"] = list(assembled.not_provided)
         effect = (
-            f"Records of {', '.join(unsafe)} would read as 'no record', so no card says eligible."
+            f"Criteria reading {', '.join(unsafe)} are unknown where they rest on absence, so no card says eligible."
             if unsafe
             else "Lab criteria without values are unknown."
         )
         messages.append(
-            f"Prefetch not provided (absent, failed or paginated): {', '.join(assembled.not_provided)}. {effect}"
+            f"Prefetch not provided (absent, null, failed or paginated): {', '.join(assembled.not_provided)}. {effect}"
         )
+    if shown_warnings:
+        messages.append(f"{_plural(len(shown_warnings), 'intake warning')}: see the last card.")
     if assembled.ignored:
         extension[EXTENSION + "ignoredKeys"] = list(assembled.ignored)
     if report.facts.deceased_note:
         messages.insert(0, f"The patient is recorded as deceased ({report.facts.deceased_note}): no trial is eligible.")
-    if not cards:
+    if not any(c.uuid != _warnings_uuid(hook_instance) for c in cards):
         messages.append(
             f"No trial of catalogue {report.catalog_version} is eligible or possibly eligible "
             f"({_plural(len(report.results), 'trial')} evaluated)."
@@ -520,6 +647,66 @@ def cards_response(
 
 
 # -- routes ----------------------------------------------------------------------------------
+
+
+def verify_caller(request: Request) -> dict[str, Any] | None:
+    """Return the CDS client's verified JWT claims when JWT checking is configured (else None)."""
+    verifier: CdsVerifier | None = getattr(request.app.state, "cds_verifier", None)
+    if verifier is None:
+        return None
+    service_id = request.path_params.get("serviceId", "")
+    return verifier.verify(request.headers.get("authorization"), printable(service_id))
+
+
+CdsCaller = Annotated[dict[str, Any] | None, Depends(verify_caller)]
+
+
+class OverrideReason(_Incoming):
+    """Why a user overrode a card: a coding the service offered, and a comment (never logged)."""
+
+    reason: dict[str, Any] | None = None
+    user_comment: str | None = Field(default=None, repr=False)
+
+
+class CardFeedback(_Incoming):
+    """One card's outcome, as the CDS Hooks 2.0 feedback section defines it."""
+
+    card: str = Field(min_length=1, max_length=100)
+    outcome: Literal["accepted", "overridden"]
+    accepted_suggestions: list[dict[str, Any]] | None = None
+    override_reason: OverrideReason | None = None
+    outcome_timestamp: dt.datetime
+
+
+class Feedback(_Incoming):
+    """The body of POST /cds-services/{id}/feedback."""
+
+    feedback: list[CardFeedback] = Field(min_length=1, max_length=1000)
+
+
+def _reason_code(item: CardFeedback) -> str:
+    coding = item.override_reason.reason if item.override_reason is not None else None
+    code = coding.get("code") if isinstance(coding, dict) else None
+    return printable(code)[:64] if isinstance(code, str) and code else ""
+
+
+def record_feedback_items(document: object) -> int:
+    """Validate a feedback body, count each outcome in metrics and log it without patient data."""
+    try:
+        body = Feedback.model_validate(document)
+    except ValidationError as error:
+        issues = []
+        for detail in error.errors(include_input=False, include_url=False):
+            path = ".".join(str(part) for part in detail["loc"])
+            issues.append(Issue("structure", f"{path}: {detail['msg']}", (path,)))
+        raise HookInvalid(issues[:20]) from None
+    for item in body.feedback:
+        code = _reason_code(item)
+        record_feedback(item.outcome, "coded" if code else "none")
+        # The card id is a name derived from hookInstance and trial id, the code a coded reason:
+        # neither holds patient data. userComment (free text) is never logged.
+        logger.info("CDS card feedback: card %s %s%s", printable(item.card), item.outcome, f" ({code})" if code else "")
+    return len(body.feedback)
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:
@@ -563,7 +750,7 @@ def discovery(catalog: CatalogDep) -> Discovery:
 
 
 @router.post(
-    "/cds-services/{service_id}",
+    "/cds-services/{serviceId}",
     operation_id="cdsPatientView",
     response_model=CdsResponse,
     response_model_exclude_none=True,
@@ -577,7 +764,12 @@ def discovery(catalog: CatalogDep) -> Discovery:
     },
 )
 async def call_service(
-    service_id: str, request: Request, catalog: CatalogDep, settings: SettingsDep, as_of: AsOf = None
+    service_id: Annotated[str, Path(alias="serviceId", description=f"The CDS service id: {SERVICE_ID}")],
+    request: Request,
+    caller: CdsCaller,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    as_of: AsOf = None,
 ) -> Response:
     """Answer a patient-view hook with one card per trial the patient is eligible or possibly eligible for."""
     if service_id != SERVICE_ID:
@@ -593,9 +785,46 @@ def _cards_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: 
     hook = parse_hook(parse_body(body))
     found = templates(catalog)
     assembled = assemble(hook, found)
+    unsent = frozenset(
+        [t for template in found if template.key in assembled.not_provided for t in template.resource_types]
+        + (["Medication"] if UNRESOLVED_MEDICATIONS in assembled.not_provided else [])
+    )
     try:
-        report = match(assembled.bundle, catalog, day, (), max_entries, stop)
+        report = match(assembled.bundle, catalog, day, (), max_entries, stop, not_provided=unsent)
     except BundleInvalid as error:
         raise HookInvalid(relocate(error.issues, assembled.origins)) from None
     answer = cards_response(report, assembled, found, hook.hook_instance)
     return Response(answer.model_dump_json(by_alias=True, exclude_none=True), media_type="application/json")
+
+
+@router.post(
+    "/cds-services/{serviceId}/feedback",
+    operation_id="cdsFeedback",
+    tags=["cds-hooks"],
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "CDS Hooks feedback: one entry per card with its outcome (accepted or overridden).",
+            "content": {"application/json": {"schema": _inline(Feedback.model_json_schema(by_alias=True))}},
+        }
+    },
+    responses={
+        200: {
+            "description": "Feedback recorded (metrics and logs, without patient data); the body is an empty object",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def feedback(
+    service_id: Annotated[str, Path(alias="serviceId", description=f"The CDS service id: {SERVICE_ID}")],
+    request: Request,
+    caller: CdsCaller,
+    settings: SettingsDep,
+) -> Response:
+    """Record what the user did with the service's cards: accepted or overridden, and the coded reason."""
+    if service_id != SERVICE_ID:
+        raise NotFound(f"no CDS service '{printable(service_id)}'; see GET /cds-services")
+    body = await receive_body(request, settings)
+    record_feedback_items(parse_body(body))
+    return Response(b"{}", media_type="application/json")

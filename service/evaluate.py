@@ -1,7 +1,9 @@
 """Evaluate: criterion x patient facts -> outcome, reason, evidence and the data still needed.
 
 Absence is read two ways. A diagnosis, procedure, medication or allergy with no matching
-record is absent (closed world: "no record of ..."). A missing lab value, measurement, birth
+record is absent (closed world: "no record of ..."), unless the caller said it could not
+provide that resource type (``PatientFacts.not_provided``): then the absence is unknown and
+the reason names the records not provided. A missing lab value, measurement, birth
 date or sex is unknown (open world: the reason says what is needed). Retracted records never
 reach this module (facts drops them). Unconfirmed, provisional and differential diagnoses
 make a membership test unknown unless the criterion counts them ("confirmed or suspected").
@@ -47,6 +49,7 @@ from service.criteria import (
 from service.dates import shift
 from service.facts import (
     COURSE_GAP_DAYS,
+    RECORD_TYPES,
     ClinicalRecord,
     Course,
     Evidence,
@@ -55,6 +58,7 @@ from service.facts import (
     current_course,
     is_current,
     matching,
+    not_provided_text,
     occurred_within,
     severity_of,
     stage_of,
@@ -674,7 +678,18 @@ class Evaluator:
         if other_grade:
             reason += f"; found {other_grade[0][1]}{_dates(other_grade[0][0])}"
         evidence = [r.evidence() for r, _ in (outside + other_grade)[:3]]
-        return NodeResult(Truth.FALSE, [reason], evidence)
+        return self._absent(Truth.FALSE, reason, evidence, RECORD_TYPES[source], f"{title}{graded} ({window})")
+
+    def _absent(
+        self, truth: Truth, reason: str, evidence: list[Evidence], types: tuple[str, ...], what: str
+    ) -> NodeResult:
+        """Return a result read from absent records, unknown when the caller did not provide those types."""
+        unprovided = self.facts.unprovided(types)
+        if not unprovided or truth is Truth.UNKNOWN:
+            return NodeResult(truth, [reason], evidence)
+        # The absence was read closed-world; records the caller could not send may hold the answer.
+        why = not_provided_text(unprovided)
+        return NodeResult(Truth.UNKNOWN, [f"{reason}, but {why}"], evidence, [f"{what}: {why}"])
 
     def _grade(self, record: ClinicalRecord, test: RecordTest) -> bool | None:
         """Return whether a record's grade passes the test's severity and stage filters (None: ungraded, ask)."""
@@ -763,9 +778,8 @@ class Evaluator:
                     [record.evidence()],
                     [f"start date of {matcher.title}"],
                 )
-            return NodeResult(
-                none_truth, [f"no current {matcher.title} (0 days), so a course {wanted} is {none_truth.name.lower()}"]
-            )
+            reason = f"no current {matcher.title} (0 days), so a course {wanted} is {none_truth.name.lower()}"
+            return self._absent(none_truth, reason, [], RECORD_TYPES["medication"], f"course of {matcher.title}")
         longest = (self.as_of - course.start.start).days
         shortest = (self.as_of - course.start.end).days
         truth = compare_interval(shortest, False, longest, False, test.op, threshold)
@@ -796,6 +810,12 @@ class Evaluator:
             reason += f"; unknown: {'; '.join(doubts)}"
         shown = _course_evidence(course, labels)
         missing = doubts or ([f"exact start date of {matcher.title}"] if truth is Truth.UNKNOWN else [])
+        unprovided = self.facts.unprovided(RECORD_TYPES["medication"])
+        # Records not sent can only lengthen the course: a decided result other than "long enough" may flip.
+        if unprovided and not (truth is Truth.TRUE and test.op in (">", ">=")) and truth is not Truth.UNKNOWN:
+            truth = Truth.UNKNOWN
+            reason += f", but {not_provided_text(unprovided)}"
+            missing = [f"course of {matcher.title}: {not_provided_text(unprovided)}"]
         return NodeResult(truth, [reason], [r.evidence() for r in shown], missing if truth is Truth.UNKNOWN else [])
 
     def _positive_results(self, node: PositiveResults) -> NodeResult:
@@ -814,7 +834,7 @@ class Evaluator:
                 reason = f"{len(positives)} positive {display} results {dates}{spread}"
                 return NodeResult(Truth.TRUE, [reason], [first.evidence(), last.evidence()])
         reason = f"no {test.min_count} positive {display} results{spread} on record ({len(positives)} positive)"
-        return NodeResult(Truth.FALSE, [reason])
+        return self._absent(Truth.FALSE, reason, [], RECORD_TYPES["lab"], f"positive {display} results")
 
     def _allergy(self, node: Allergy) -> NodeResult:
         test = node.allergy
@@ -838,13 +858,11 @@ class Evaluator:
                 [Evidence(a.reference, a.display) for a in chosen],
             )
         need = f" (needs {test.min_count})" if test.min_count > 1 else ""
-        return NodeResult(
-            Truth.FALSE,
-            [
-                f"{'no record of a' if not chosen else len(chosen)} {what}{'y' if not chosen else 'ies'}{need}; "
-                f"{len(self.facts.allergies)} allergy records in all"
-            ],
+        reason = (
+            f"{'no record of a' if not chosen else len(chosen)} {what}{'y' if not chosen else 'ies'}{need}; "
+            f"{len(self.facts.allergies)} allergy records in all"
         )
+        return self._absent(Truth.FALSE, reason, [], RECORD_TYPES["allergy"], f"{what}ies")
 
     # -- criteria ----------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from service.docs import router as docs_router
 from service.errors import ClientError, Issue, NotFound, Unauthorized
 from service.facts import printable
 from service.facts.model import ADMINISTRATIVE_GENDER
+from service.fhir_routes import router as fhir_router
 from service.intake import BUNDLE_TYPES
 from service.logs import configure_logging
 from service.metrics import MetricsMiddleware, record_catalog
@@ -65,7 +66,8 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 ]
-OPEN_PATHS = frozenset({"/health"})
+# /metadata: a FHIR CapabilityStatement is read before authenticating (it says how to).
+OPEN_PATHS = frozenset({"/health", "/metadata"})
 
 
 def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
@@ -133,6 +135,10 @@ class GuardMiddleware:
 
     def _authorised(self, scope: Scope) -> bool:
         if not self.key_hashes or scope["path"] in OPEN_PATHS:
+            return True
+        if self.settings.cds_jwks and scope["path"].startswith("/cds-services"):
+            # CDS Hooks routes: discovery is open (no patient data) and calls carry the client's
+            # JWT in the same Authorization header, which service/cds_auth.py verifies instead.
             return True
         if is_web_path(scope["path"]):
             # The web view's pages, forms and static files: a browser form cannot send a bearer
@@ -394,6 +400,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     }
     bundle_invalid = BundleInvalid([Issue("required", "Bundle has no Patient resource", ("Bundle.entry",))]).issues
     patient = {"id": "p1", "age": 54, "ageRange": [54, 54], "sex": "male", "deceased": None}
+    bilirubin = {
+        "name": "total bilirubin",
+        "value": 2.5,
+        "unit": "mg/dL",
+        "date": "2026-11-10",
+        "reference": "Observation/o1",
+    }
     missing = ["albumin within 30 days (for Child-Pugh score)", "inr within 30 days (for Child-Pugh score)"]
     # One trial, two criteria: the answer to the request example (a 54-year-old man with one
     # bilirubin) for NCT05227846, trimmed to its age and Child-Pugh criteria.
@@ -403,22 +416,30 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "asOf": "2026-11-22",
             "catalogVersion": "2026.11.22",
             "patient": patient,
+            # All five scores, as the service answers for that patient (one bilirubin, nothing else).
             "scores": {
-                "child_pugh": {
+                name: {
                     "value": None,
-                    "inputs": [
-                        {
-                            "name": "total bilirubin",
-                            "value": 2.5,
-                            "unit": "mg/dL",
-                            "date": "2026-11-10",
-                            "reference": "Observation/o1",
-                        }
-                    ],
-                    "missing": ["albumin within 30 days", "inr within 30 days"],
+                    "inputs": [bilirubin] if name in ("childPugh", "meld", "meldNa", "meld3") else [],
+                    "missing": needs,
                     "detail": {},
                     "flags": [],
                 }
+                for name, needs in (
+                    ("childPugh", ["albumin within 30 days", "inr within 30 days"]),
+                    ("meld", ["creatinine within 30 days", "inr within 30 days"]),
+                    ("meldNa", ["creatinine within 30 days", "inr within 30 days", "sodium within 30 days"]),
+                    (
+                        "meld3",
+                        [
+                            "creatinine within 30 days",
+                            "inr within 30 days",
+                            "sodium within 30 days",
+                            "albumin within 30 days",
+                        ],
+                    ),
+                    ("bmi", ["BMI within 180 days or weight within 180 days and height within 3650 days"]),
+                )
             },
             "results": [
                 {
@@ -570,6 +591,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.catalog = catalog
     app.state.settings = settings
+    # A JWKS that cannot be read stops start-up, like a broken catalogue.
+    app.state.cds_verifier = None
+    if settings.cds_jwks:
+        # Imported here: PyJWT and cryptography add about 0.4 s to every worker's start otherwise.
+        from service.cds_auth import CdsVerifier
+
+        app.state.cds_verifier = CdsVerifier(settings)
     app.state.work_limiters = {}
     app.state.work_pool = (
         WorkPool(settings.work_processes, settings.criteria_dir, settings.copies_per_iu)
@@ -578,6 +606,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(router)
     app.include_router(cds_router)
+    app.include_router(fhir_router)
     # Imported here: the web view's session signer reads hash_key from this module.
     from service.web.routes import install as install_web
 

@@ -1,7 +1,7 @@
 """Prometheus metrics: requests by route template and status, latency, in-flight, match time.
 
 ``GET /metrics`` answers in the Prometheus text format. Labels hold only what the service
-itself defines: the route template (``/trials/{trial_id}``, never the raw path; a path that
+itself defines: the route template (``/trials/{trialId}``, never the raw path; a path that
 names no route is ``unmatched``), the method (one of the standard ones, else ``other``), the
 status code and the catalogue version. Nothing from a query string, header or body is read, so
 no patient data can reach a label. With several uvicorn workers, ``trialmatch serve`` gives
@@ -64,6 +64,11 @@ ADMISSION_REJECTED = Counter(
     "Requests refused by admission control because the service was full, by reason (requests or bytes).",
     ["reason"],
 )
+CDS_FEEDBACK = Counter(
+    "trialmatch_cds_feedback",
+    "CDS Hooks card feedback, by outcome and whether an override reason was coded (never the reason's text).",
+    ("outcome", "reason"),
+)
 CATALOG = Gauge(
     "trialmatch_catalog_info",
     "The criteria catalogue loaded (value 1), its version as a label.",
@@ -108,6 +113,11 @@ def record_catalog(version: str) -> None:
 def record_admission_rejection(reason: str) -> None:
     """Count one request refused by admission control, by reason (``requests`` or ``bytes``)."""
     ADMISSION_REJECTED.labels(reason=reason).inc()
+
+
+def record_feedback(outcome: str, reason: str) -> None:
+    """Count one card's feedback: outcome accepted or overridden, reason coded or none."""
+    CDS_FEEDBACK.labels(outcome=outcome, reason=reason).inc()
 
 
 @contextmanager

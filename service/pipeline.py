@@ -114,14 +114,24 @@ def bounded_warnings(warnings: list[str]) -> list[str]:
 
 
 def read_facts(
-    document: object, catalog: Catalog, as_of: dt.date, max_entries: int = 100_000, stop: Stop = never
+    document: object,
+    catalog: Catalog,
+    as_of: dt.date,
+    max_entries: int = 100_000,
+    stop: Stop = never,
+    not_provided: frozenset[str] = frozenset(),
 ) -> PatientFacts:
-    """Read a parsed Bundle into the patient's facts and scores on the as-of date."""
+    """Read a parsed Bundle into the patient's facts and scores on the as-of date.
+
+    ``not_provided`` names the resource types the caller could not provide: their absence is
+    unknown, not "no record" (service.evaluate, service.facts.scoring).
+    """
     compiled = compile_catalog(catalog)
     intake = read_bundle(document, compiled.read_filter, max_entries, as_of, stop)
     if stop():
         raise Cancelled
     facts = compiled.builder.build(intake)
+    facts.not_provided = not_provided
     if stop():
         raise Cancelled
     if facts.birth is not None and facts.birth.start > as_of:
@@ -138,13 +148,17 @@ def match(
     trial_ids: Sequence[str] = (),
     max_entries: int = 100_000,
     stop: Stop = never,
+    not_provided: frozenset[str] = frozenset(),
 ) -> MatchReport:
     """Match one patient's Bundle against the catalogue's trials (or the listed ones).
 
     ``stop`` is the caller's cancellation token, asked between entries and between trials: once
     it answers True the work ends with :class:`Cancelled` (no clock is read here).
+    ``not_provided`` names the FHIR resource types the caller could not provide (a failed
+    prefetch, a partial export): every record criterion and score reading them is unknown
+    where it would otherwise rest on their absence.
     """
-    facts = read_facts(document, catalog, as_of, max_entries, stop)
+    facts = read_facts(document, catalog, as_of, max_entries, stop, not_provided)
     evaluator = Evaluator(catalog, facts, as_of, compile_catalog(catalog).node_keys)
     chosen = [catalog.trials[t] for t in trial_ids] if trial_ids else list(catalog.trials.values())
     matches = []

@@ -51,6 +51,16 @@ class ScoreOut(Model):
     flags: list[str]
 
 
+class Scores(Model):
+    """One field per score the service computes; each has a value or the inputs it still needs."""
+
+    child_pugh: ScoreOut = Field(description="Child-Pugh total, 5-15, with its class in detail (CCJM Table 1).")
+    meld: ScoreOut = Field(description="Classic MELD, 6-40 (UNOS/OPTN before 2016, Kamath 2001).")
+    meld_na: ScoreOut = Field(description="MELD-Na, capped at 40 (OPTN Policy 9.1, January 2016).")
+    meld_3: ScoreOut = Field(description="MELD 3.0 (Kim 2021; OPTN 2023).")
+    bmi: ScoreOut = Field(description="Body-mass index in kg/m2, one decimal (clinical.md D.5).")
+
+
 class TrialRef(Model):
     id: str
     title: str
@@ -100,7 +110,7 @@ class MatchResponse(Model):
     as_of: dt.date
     catalog_version: str
     patient: PatientOut
-    scores: dict[str, ScoreOut]
+    scores: Scores
     results: list[TrialResultOut]
     order_next: list[OrderItemOut] = Field(
         description="The missing data across undecided trials, ranked by how many trial decisions wait on it."
@@ -157,7 +167,7 @@ class FactsResponse(Model):
     medications: list[RecordOut]
     procedures: list[RecordOut]
     allergies: list[AllergyOut]
-    scores: dict[str, ScoreOut]
+    scores: Scores
     warnings: list[str]
 
 
@@ -220,21 +230,27 @@ def patient_out(facts: PatientFacts, as_of: dt.date) -> PatientOut:
     return PatientOut(id=facts.patient_id, age=age, age_range=ages, sex=facts.sex, deceased=facts.deceased)
 
 
-def scores_out(scores: dict[str, ScoreResult]) -> dict[str, ScoreOut]:
-    """Return every score with its inputs, missing inputs, detail and flags."""
-    return {
-        name: ScoreOut(
-            value=s.value,
-            inputs=[
-                ScoreInputOut(name=i.name, value=i.value, unit=i.unit, date=i.date, reference=i.reference)
-                for i in s.inputs
-            ],
-            missing=list(s.missing),
-            detail=dict(s.detail),
-            flags=list(s.flags),
-        )
-        for name, s in sorted(scores.items())
+def _score_out(s: ScoreResult) -> ScoreOut:
+    return ScoreOut(
+        value=s.value,
+        inputs=[
+            ScoreInputOut(name=i.name, value=i.value, unit=i.unit, date=i.date, reference=i.reference) for i in s.inputs
+        ],
+        missing=list(s.missing),
+        detail=dict(s.detail),
+        flags=list(s.flags),
+    )
+
+
+def scores_out(scores: dict[str, ScoreResult]) -> Scores:
+    """Return every score with its inputs, missing inputs, detail and flags; one not computed names itself missing."""
+    out = {
+        name: _score_out(scores[name])
+        if name in scores
+        else ScoreOut(value=None, inputs=[], missing=[name], detail={}, flags=[])
+        for name in Scores.model_fields
     }
+    return Scores(**out)
 
 
 def _codes(record: ClinicalRecord | AllergyRecord) -> list[str]:

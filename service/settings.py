@@ -50,10 +50,17 @@ class Settings(BaseSettings):
     api_key_hashes: Annotated[tuple[str, ...], NoDecode] = ()
     copies_per_iu: float | None = Field(default=None, gt=0)
     meld3_cap: int | None = 40
+    # The service's public base URL (https://trials.example.org): the CapabilityStatement names it
+    # and a CDS client's JWT must carry <public_url>/cds-services/<id> as its audience.
+    public_url: str | None = None
+    # CDS Hooks caller authentication (service/cds_auth.py): the JWKS (a file path or an https URL)
+    # and the issuers allowed; both unset leaves CDS calls to the API key, like every other route.
+    cds_jwks: str | None = None
+    cds_issuers: Annotated[tuple[str, ...], NoDecode] = ()
     # Signs the web view's session cookies (service/web/auth.py); random per start-up when unset.
     session_secret: SecretStr | None = None
 
-    @field_validator("cors_origins", "api_key_hashes", mode="before")
+    @field_validator("cors_origins", "api_key_hashes", "cds_issuers", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)

@@ -24,6 +24,7 @@ Which values count (documented in the README):
 
 from service.facts.builder import FactBuilder
 from service.facts.model import (
+    RECORD_TYPES,
     AllergyRecord,
     ClinicalRecord,
     Evidence,
@@ -34,6 +35,7 @@ from service.facts.model import (
     Span,
     age_on,
     date_span,
+    not_provided_text,
     printable,
 )
 from service.facts.records import (
@@ -54,6 +56,7 @@ __all__ = [
     "COURSE_GAP_DAYS",
     "ENCOUNTER_DIAGNOSIS_HISTORY_DAYS",
     "FINDING_CURRENT_DAYS",
+    "RECORD_TYPES",
     "AllergyRecord",
     "ClinicalRecord",
     "Course",
@@ -71,6 +74,7 @@ __all__ = [
     "date_span",
     "is_current",
     "matching",
+    "not_provided_text",
     "occurred_within",
     "printable",
     "severity_of",

@@ -237,6 +237,23 @@ class ScoreResult:
         return ", ".join(f"{k} {v}" for k, v in self.detail)
 
 
+# The resource types each kind of record comes from: conditions also from Observation findings
+# (a coded value such as "ascites"), medications from the three medication resources and the
+# Medication resources they reference.
+RECORD_TYPES: dict[str, tuple[str, ...]] = {
+    "condition": ("Condition", "Observation"),
+    "medication": ("MedicationRequest", "MedicationStatement", "MedicationAdministration", "Medication"),
+    "procedure": ("Procedure",),
+    "allergy": ("AllergyIntolerance",),
+    "lab": ("Observation",),
+}
+
+
+def not_provided_text(types: tuple[str, ...]) -> str:
+    """Return the phrase naming resource types a caller did not provide."""
+    return f"{', '.join(types)} records were not provided"
+
+
 @dataclass
 class PatientFacts:
     """Everything the service understood from one patient's Bundle."""
@@ -254,6 +271,13 @@ class PatientFacts:
     scores: dict[str, ScoreResult] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     deceased_note: str = ""
+    # Resource types the caller could not provide (a failed CDS Hooks prefetch, a partial
+    # export): their absence is unknown, not "no record" (README, partial data).
+    not_provided: frozenset[str] = frozenset()
+
+    def unprovided(self, types: tuple[str, ...]) -> tuple[str, ...]:
+        """Return those of ``types`` the caller did not provide, in the order given."""
+        return tuple(t for t in types if t in self.not_provided)
 
     def age_range(self, on: dt.date) -> tuple[int, int] | None:
         """Return the smallest and largest age the birth date allows on a day, or None."""

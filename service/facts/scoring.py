@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from service import scores as formulas
 from service.dates import shift
-from service.facts.model import ClinicalRecord, PatientFacts, ScoreInput, ScoreResult
+from service.facts.model import RECORD_TYPES, ClinicalRecord, PatientFacts, ScoreInput, ScoreResult, not_provided_text
 from service.facts.records import is_current, matching, occurred_within, severity_of
 from service.terminology import CodeMatcher
 
@@ -126,6 +126,11 @@ def compute_scores(
         }
         doubtful = tuple(f"whether {r.display} ({r.reference}) is current" for r in unsure if id(r) in read)
     (ascites, encephalopathy), flags, clinical_inputs = grades
+    unsent = facts.unprovided(RECORD_TYPES["condition"])
+    if unsent and (ascites, encephalopathy) != (("moderate_severe",), ("grade_3_4",)):
+        # Records not sent could raise a grade (worst case: both at their top grade), so the
+        # points are not known; the score is unknown rather than scored with "none".
+        doubtful += (f"ascites and hepatic encephalopathy records: {not_provided_text(unsent)}",)
     cp_missing = missing("bilirubin_total", "albumin", "inr")
     bili, alb, inr = labs["bilirubin_total"], labs["albumin"], labs["inr"]
     if bili and alb and inr and doubtful:
@@ -172,10 +177,18 @@ def compute_scores(
         if occurred_within(r, as_of, shift(as_of, days=-DIALYSIS_WINDOW_DAYS))
     ]
     dialysis = len(sessions) >= DIALYSIS_MIN_SESSIONS
+    unsent_procedures = () if dialysis else facts.unprovided(RECORD_TYPES["procedure"])
     dialysis_inputs = tuple(ScoreInput("dialysis session", True, "", r.recorded, r.reference) for r in sessions)
     cr, na = labs["creatinine"], labs["sodium"]
     meld_labs = (cr, bili, inr)
-    if cr and bili and inr:
+    if cr and bili and inr and unsent_procedures:
+        # Dialysis sessions not sent would set creatinine to 4.0 mg/dL: every MELD variant is unknown.
+        known: tuple[ScoreInput, ...] = (cr, bili, inr)
+        why = not_provided_text(unsent_procedures)
+        need: tuple[str, ...] = (f"dialysis sessions within {DIALYSIS_WINDOW_DAYS} days: {why}",)
+        for name in ("meld", "meld_na", "meld_3"):
+            out[name] = ScoreResult(name, None, known, need)
+    elif cr and bili and inr:
         args = (float(cr.value), float(bili.value), float(inr.value))
         base = (cr, bili, inr, *dialysis_inputs)
         detail = (("dialysis", "yes" if dialysis else "no"),)

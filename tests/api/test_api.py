@@ -63,7 +63,7 @@ def test_match_returns_every_trial_ranked(client: TestClient, baseline_bytes: by
         for criterion in result["criteria"]:
             assert criterion["outcome"] in {"pass", "fail", "unknown", "review"}
             assert criterion["reason"]
-    assert set(body["scores"]) == {"bmi", "child_pugh", "meld", "meld_3", "meld_na"}
+    assert set(body["scores"]) == {"bmi", "childPugh", "meld", "meld3", "meldNa"}
 
 
 def test_match_is_byte_for_byte_deterministic(client: TestClient, baseline_bytes: bytes) -> None:
@@ -96,8 +96,8 @@ def test_facts_shows_what_was_read(client: TestClient, baseline_bytes: bytes) ->
     assert bilirubin["value"] == 2.5 and bilirubin["unit"] == "mg/dL" and bilirubin["original"] == "2.5 mg/dL"
     assert bilirubin["reference"] == "Observation/bili" and bilirubin["date"] == "2026-11-10"
     assert body["labs"]["hbv_dna"][0]["comparator"] == "<"
-    assert body["scores"]["child_pugh"]["value"] == 9
-    assert body["scores"]["child_pugh"]["detail"]["class"] == "B"
+    assert body["scores"]["childPugh"]["value"] == 9
+    assert body["scores"]["childPugh"]["detail"]["class"] == "B"
     assert any("Encounter" in w for w in body["warnings"])
     assert {m["display"] for m in body["medications"]} == {"Entecavir 0.5 MG Oral Tablet"}
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.cds import SERVICE_ID, SUMMARY_LIMIT, service_description, summary_line
+from service.cds import MAX_TEMPLATE_CHARS, SERVICE_ID, SUMMARY_LIMIT, service_description, summary_line
 from service.criteria import load_catalog
 from service.settings import default_criteria_dir
 from tests.api.conftest import BASELINE, FHIR
@@ -133,8 +133,9 @@ def test_discovery_lists_one_patient_view_service(client: TestClient) -> None:
 def test_discovery_prefetch_holds_the_codes_criteria_read(client: TestClient) -> None:
     """Observation tokens include every score analyte's LOINC code, once each and sorted."""
     prefetch = _discovery(client)["prefetch"]
-    observations = prefetch["observations"]
-    tokens = observations.split("&code=")[1].split(",")
+    lab_keys = [k for k in prefetch if k.startswith("observations")]
+    observations = ",".join(prefetch[k] for k in lab_keys)
+    tokens = [t for k in lab_keys for t in prefetch[k].split("&code=")[1].split(",")]
     assert "http://loinc.org|1975-2" in tokens  # total bilirubin (Child-Pugh, MELD)
     catalog = client.app.state.catalog  # type: ignore[attr-defined]
     for analyte in ("bilirubin_total", "albumin", "inr", "creatinine", "sodium", "weight", "height"):
@@ -153,7 +154,38 @@ def test_discovery_fetches_prefixed_value_sets_unfiltered(client: TestClient) ->
     # hepatocellular-carcinoma matches ICD-10-CM C22.x by the prefix C22, which no token can say.
     assert query == "Condition?patient={{context.patientId}}"
     for key in ("medicationRequests", "medicationStatements"):
-        assert service["prefetch"][key].endswith(":medication")
+        assert service["prefetch"][key] == key[0].upper() + key[1:-1] + "?patient={{context.patientId}}"
+
+
+def test_prefetch_templates_fit_url_limits_and_the_recommended_subset(client: TestClient) -> None:
+    """Every template is at most 2,000 characters, with no _include and only patient and token parameters."""
+    prefetch = _discovery(client)["prefetch"]
+    for key, query in prefetch.items():
+        assert len(query) <= MAX_TEMPLATE_CHARS, key
+        assert "_include" not in query and "_revinclude" not in query and "_has" not in query, key
+        params = {part.split("=")[0] for part in query.partition("?")[2].split("&") if part}
+        assert params <= {"patient", "code", "value-concept"}, key
+    # The findings search would need about 300,000 characters of tokens: it is widened, not split.
+    assert prefetch["findings"] == "Observation?patient={{context.patientId}}"
+    assert len([k for k in prefetch if k.startswith("observations")]) >= 2
+
+
+def test_unsent_referenced_medications_are_not_provided(client: TestClient) -> None:
+    """A medication record whose Medication prefetch did not carry reads as 'Medication not provided'."""
+    prefetch = _prefetch(client)
+    statement = prefetch["medicationStatements"]["entry"][0]["resource"]
+    concept = statement.pop("medicationCodeableConcept")
+    statement["medicationReference"] = {"reference": "Medication/not-sent"}
+    body = client.post(SERVICE, json=_hook(prefetch)).json()
+    assert any("medicationReference" in key for key in body["extension"]["invalid.trialmatch.notProvided"])
+    trial_cards = [card for card in body["cards"] if card.get("links")]
+    assert trial_cards and all(card["summary"].startswith("Possibly eligible") for card in trial_cards)
+    medication = {"resourceType": "Medication", "id": "not-sent", "code": concept}
+    prefetch["medicationStatements"]["entry"].append(
+        {"fullUrl": f"{EHR}/Medication/not-sent", "resource": medication, "search": {"mode": "include"}}
+    )
+    body = client.post(SERVICE, json=_hook(prefetch)).json()
+    assert "invalid.trialmatch.notProvided" not in body["extension"]
 
 
 def _write_catalogue(directory: Path, condition_set: dict[str, Any]) -> None:
@@ -247,7 +279,8 @@ def test_cards_for_eligible_and_possibly_eligible_trials(client: TestClient) -> 
 
 def test_missing_labs_give_possibly_eligible_cards(client: TestClient) -> None:
     """Without the observations key, cards follow POST /match on the bundle without Observations."""
-    response = client.post(SERVICE, json=_hook(_prefetch(client, without=("observations",))))
+    labs = tuple(k for k in _discovery(client)["prefetch"] if k.startswith("observations"))
+    response = client.post(SERVICE, json=_hook(_prefetch(client, without=labs)))
     assert response.status_code == 200, response.text
     body = response.json()
     expected = _statuses(client, drop="Observation")
@@ -259,7 +292,7 @@ def test_missing_labs_give_possibly_eligible_cards(client: TestClient) -> None:
     for card in body["cards"]:
         if card["indicator"] == "warning":
             assert "needed" in card["summary"] and "**Data needed**" in card["detail"]
-    assert body["extension"]["invalid.trialmatch.notProvided"] == ["observations"]
+    assert body["extension"]["invalid.trialmatch.notProvided"] == list(labs)
 
 
 @pytest.mark.parametrize("key", ["conditions", "medicationStatements"])
@@ -275,14 +308,17 @@ def test_unsent_records_never_give_eligible(client: TestClient, key: str) -> Non
 
 
 def test_null_and_failed_prefetch_values(client: TestClient) -> None:
-    """A null key means no data; an OperationOutcome or a paginated Bundle counts as not provided."""
+    """An empty Bundle means no data; null, an OperationOutcome or a paginated Bundle counts as not provided."""
     prefetch = _prefetch(client)
     for key in prefetch:
         if key not in ("patient", "observations", "conditions", "medicationStatements"):
-            prefetch[key] = None
+            prefetch[key] = _searchset([])
     body = client.post(SERVICE, json=_hook(prefetch)).json()
     assert "invalid.trialmatch.notProvided" not in body["extension"]
     assert len(body["cards"]) == len(_statuses(client))
+    prefetch["allergies"] = None
+    body = client.post(SERVICE, json=_hook(prefetch)).json()
+    assert body["extension"]["invalid.trialmatch.notProvided"] == ["allergies"]
 
     failed = _prefetch(client)
     failed["procedures"] = {
@@ -372,3 +408,44 @@ def test_deceased_patient_gets_no_card_and_the_reason_first(client: TestClient) 
     assert body["extension"]["invalid.trialmatch.message"].startswith(
         "The patient is recorded as deceased (Patient.deceasedDateTime 2026-10-01)"
     )
+
+
+def test_failed_conditions_prefetch_degrades_to_possibly_eligible(client: TestClient) -> None:
+    """A conditions key the EHR could not fill leaves trials possibly eligible, never failed for 'no diagnosis'."""
+    full = dict(_statuses(client))
+    failed = _prefetch(client)
+    failed["conditions"] = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "timeout", "diagnostics": "EHR search timed out"}],
+    }
+    body = client.post(SERVICE, json=_hook(failed)).json()
+    shown = {card["summary"].split(": ")[1].split(" ")[0] for card in body["cards"] if card["links"]}
+    assert set(full) <= shown
+    for card in body["cards"]:
+        if card.get("links"):
+            assert (
+                card["summary"].startswith("Possibly eligible") and "**Records not sent by the EHR**" in card["detail"]
+            )
+    # Without the flag the same missing Conditions fail trials: the cards above exist because of it.
+    document = json.loads(BASELINE.read_text(encoding="utf-8"))
+    document["entry"] = [e for e in document["entry"] if e["resource"]["resourceType"] != "Condition"]
+    answer = client.post("/match?asOf=2026-11-22", content=json.dumps(document), headers=FHIR).json()
+    assert {r["trial"]["id"] for r in answer["results"] if r["status"] != "ineligible"} < shown
+
+
+def test_intake_warnings_reach_a_card(client: TestClient) -> None:
+    """A resource about another patient is left out and a last warning card says what and why."""
+    prefetch = _prefetch(client)
+    stranger = copy.deepcopy(prefetch["observations"]["entry"][0])
+    stranger["resource"]["id"] = "someone-elses-lab"
+    stranger["resource"]["subject"] = {"reference": "Patient/someone-else"}
+    stranger["fullUrl"] = f"{EHR}/Observation/someone-elses-lab"
+    prefetch["observations"]["entry"].append(stranger)
+    body = client.post(SERVICE, json=_hook(prefetch)).json()
+    _no_empty_values(body)
+    last = body["cards"][-1]
+    assert last["indicator"] == "warning" and "intake warning" in last["summary"] and len(last["summary"]) < 140
+    assert "subject is another patient; left out" in last["detail"]
+    assert "intake warning" in body["extension"]["invalid.trialmatch.message"]
+    clean = client.post(SERVICE, json=_hook(_prefetch(client))).json()
+    assert all("intake warning" not in card["summary"] for card in clean["cards"])

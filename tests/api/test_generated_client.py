@@ -1,9 +1,10 @@
-"""A client generated from openapi/openapi.json, installed in a fresh venv, works against uvicorn."""
+"""The committed clients (clients/python, clients/typescript) match the spec and work against uvicorn."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "openapi" / "openapi.json"
+CLIENTS = REPO / "clients"
 BUNDLE = REPO / "tests" / "cases" / "bundles" / "hbv_decompensated_baseline.json"
 AS_OF = "2026-11-22"
 PACKAGE = "trialmatch_client"
@@ -61,6 +63,7 @@ print(json.dumps({
         [[r.rank, r.trial.id, value(r.status), len(r.criteria)] for r in matched.parsed.results],
     ],
     "refused": [refused.status_code, value(refused.parsed.resource_type)],
+    "scores": [type(matched.parsed.scores).__name__, type(matched.parsed.scores.child_pugh).__name__],
 }))
 """
 
@@ -81,20 +84,57 @@ def free_port() -> int:
         return port
 
 
+def tree(root: Path) -> dict[str, bytes]:
+    """Return every file under a directory by relative path, leaving out build and cache output."""
+    skipped = {"__pycache__", "node_modules", "dist", "build"}
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not skipped & set(path.relative_to(root).parts) and ".egg-info" not in str(path)
+    }
+
+
+def generate_python(output: Path) -> None:
+    """Generate the Python client from the committed spec the way clients/generate does."""
+    generator = Path(sys.executable).with_name("openapi-python-client")
+    options = ["--meta", "setup", "--config", str(CLIENTS / "generator-python.json"), "--fail-on-warning"]
+    run([str(generator), "generate", "--path", str(SPEC), "--output-path", str(output), *options], timeout=120)
+
+
+def node_tools() -> Path:
+    """Return clients/typescript/node_modules/.bin, skipping when npm ci has not run (failing in CI)."""
+    tools = CLIENTS / "typescript" / "node_modules" / ".bin"
+    if not (tools / "tsc").exists() or shutil.which("node") is None:
+        if os.environ.get("TRIALMATCH_REQUIRE_NODE") == "1":
+            pytest.fail("node or clients/typescript/node_modules is missing; .ci/run installs them")
+        pytest.skip("node or clients/typescript/node_modules missing (cd clients/typescript && npm ci)")
+    return tools
+
+
+def test_committed_python_client_matches_the_spec(tmp_path: Path) -> None:
+    """clients/python is exactly what the generator makes of openapi/openapi.json (run clients/generate)."""
+    generate_python(tmp_path / "python")
+    assert tree(tmp_path / "python") == tree(CLIENTS / "python"), "clients/python drifted: run clients/generate"
+
+
+def test_committed_typescript_client_matches_the_spec(tmp_path: Path) -> None:
+    """clients/typescript/src is exactly what the generator makes of openapi/openapi.json (run clients/generate)."""
+    tools = node_tools()
+    options = ["--input", str(SPEC), "--output", str(tmp_path / "src"), "--client", "fetch", "--useOptions"]
+    run([str(tools / "openapi"), *options], timeout=120)
+    committed = CLIENTS / "typescript" / "src"
+    assert tree(tmp_path / "src") == tree(committed), "clients/typescript drifted: run clients/generate"
+
+
 @pytest.fixture
 def client_python(tmp_path: Path) -> Path:
-    """Generate the client from the committed spec, install it in a fresh venv, return that python."""
-    config = tmp_path / "generator.json"
-    # No post hooks: formatting the generated code is not what this test checks.
-    config.write_text(json.dumps({"post_hooks": [], "package_name_override": PACKAGE}), encoding="utf-8")
+    """Install the committed Python client in a fresh venv and return that venv's python."""
     project = tmp_path / "client"
-    generator = Path(sys.executable).with_name("openapi-python-client")
-    options = ["--meta", "setup", "--config", str(config), "--fail-on-warning"]
-    run([str(generator), "generate", "--path", str(SPEC), "--output-path", str(project), *options], timeout=60)
+    shutil.copytree(CLIENTS / "python", project, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)], timeout=60)
     python = venv / BIN / "python"
-    run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(project)], timeout=60)
+    run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(project)], timeout=120)
     return python
 
 
@@ -155,5 +195,25 @@ def test_generated_client_calls_health_trials_and_match(
     assert [rank for rank, *_ in results] == list(range(1, len(trial_ids) + 1))
     assert sorted(trial for _, trial, _, _ in results) == trial_ids
     assert {verdict for _, _, verdict, _ in results} <= {"eligible", "possibly_eligible", "ineligible"}
+    assert all(criteria > 0 for *_, criteria in results)
+    assert answer["refused"] == [400, "OperationOutcome"]
+    assert answer["scores"] == ["Scores", "ScoreOut"]  # one typed field per score
+
+
+def test_typescript_client_compiles_and_calls_the_service(service_url: str, catalog: Catalog, tmp_path: Path) -> None:
+    """The TypeScript client, compiled with tsc and run with node, parses /health, /trials, /match and an error."""
+    tools = node_tools()
+    project = CLIENTS / "typescript"
+    run([str(tools / "tsc"), "-p", str(project / "tsconfig.json"), "--outDir", str(tmp_path / "dist")], timeout=180)
+    script = tmp_path / "dist" / "examples" / "smoke.js"
+    done = run(["node", str(script), service_url, str(BUNDLE), AS_OF], timeout=60, cwd=tmp_path)
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    trial_ids = sorted(catalog.trials)
+    assert answer["health"] == ["ok", len(trial_ids)]
+    assert sorted(answer["trials"]) == trial_ids
+    as_of, results = answer["match"]
+    assert as_of == AS_OF
+    assert [rank for rank, *_ in results] == list(range(1, len(trial_ids) + 1))
+    assert {status for _, _, status, _ in results} <= {"eligible", "possibly_eligible", "ineligible"}
     assert all(criteria > 0 for *_, criteria in results)
     assert answer["refused"] == [400, "OperationOutcome"]

@@ -35,12 +35,12 @@ def value(found: list[Sample], name: str, **labels: str) -> float:
 
 
 def test_requests_are_counted_by_route_template_and_status(client: TestClient) -> None:
-    """A trial lookup counts under /trials/{trial_id}, not its raw path, with its status."""
+    """A trial lookup counts under /trials/{trialId}, not its raw path, with its status."""
     before = samples(client)
     assert client.get("/trials/NCT05227846").status_code == 200
     assert client.get("/trials/NCT00000000").status_code == 404
     after = samples(client)
-    route = {"route": "/trials/{trial_id}", "method": "GET"}
+    route = {"route": "/trials/{trialId}", "method": "GET"}
     name = "trialmatch_http_requests_total"
     assert value(after, name, **route, status="200") - value(before, name, **route, status="200") == 1
     assert value(after, name, **route, status="404") - value(before, name, **route, status="404") == 1

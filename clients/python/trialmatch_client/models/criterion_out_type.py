@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+class CriterionOutType(StrEnum):
+    EXCLUSION = "exclusion"
+    INCLUSION = "inclusion"
+
+    def __str__(self) -> str:
+        return str(self.value)
