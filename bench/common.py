@@ -442,11 +442,14 @@ class Server:
 
     def log_tail(self, lines: int = 20) -> str:
         """Return the end of the server's log."""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError as error:  # the log's folder can be gone once the server is stopped
+            return f"(no log: {error.strerror})"
 
 
 def start_server(
-    app: str, timeout: float = 60.0, launcher: str = "uvicorn", env_extra: dict[str, str] | None = None
+    app: str, timeout: float = 240.0, launcher: str = "uvicorn", env_extra: dict[str, str] | None = None
 ) -> Server:
     """Start ``app`` (one worker, loopback) and wait for /health.
 
@@ -481,8 +484,9 @@ def start_server(
                     return server
         except OSError:
             time.sleep(0.1)
+    tail = server.log_tail()  # read before stopping: stopping removes the log
     stop_server(server)
-    raise RuntimeError(f"server did not answer /health within {timeout:.0f} s:\n{server.log_tail()}")
+    raise RuntimeError(f"server did not answer /health within {timeout:.0f} s:\n{tail}")
 
 
 def stop_server(server: Server) -> None:

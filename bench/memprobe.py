@@ -1,9 +1,11 @@
 """Peak memory of one ``match()`` in a fresh process; run by run.py, prints one JSON line.
 
 Idle = this process's resident memory (VmRSS) after the imports, the catalogue load, its
-compilation and one warm-up match of a one-Patient bundle, before the bundle is read. The
+compilation and one warm-up match of a one-Patient bundle (then gc.freeze(), as the service's
+workers do), before the bundle is read. The
 peak is the kernel's high-water mark (VmHWM), reset just before reading the bundle by
-writing 5 to /proc/self/clear_refs, after reading the file, parsing it and matching; the
+writing 5 to /proc/self/clear_refs, after reading the file, parsing it, matching and writing the
+JSON answer; the
 high-water mark is also read after the read and after the parse, to split the peak. A
 second pass under tracemalloc gives the peak of Python allocations alone.
 
@@ -26,6 +28,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import AS_OF, CRITERIA, grown_catalog, proc_status_kib
+from service.answer import match_bytes
 from service.criteria import load_catalog
 from service.pipeline import compile_catalog, match
 
@@ -52,6 +55,7 @@ def _once(path: Path, catalog: object, as_of: dt.date, stages: dict[str, int] | 
     if stages is not None:
         stages["parsed_hwm_kib"] = proc_status_kib(os.getpid(), "VmHWM")
     report = match(document, catalog, as_of)  # type: ignore[arg-type]
+    match_bytes(report)  # the answer is written in the worker too
     return len(report.results)
 
 
@@ -67,8 +71,9 @@ def main() -> None:
     if args.trials > len(catalog.trials):
         catalog = grown_catalog(catalog, args.trials, args.share_nothing)
     compile_catalog(catalog)
-    match(TINY, catalog, args.as_of)
+    match_bytes(match(TINY, catalog, args.as_of))
     gc.collect()
+    gc.freeze()  # as the service's workers do after start-up
     idle = proc_status_kib(os.getpid(), "VmRSS")
     reset = _reset_high_water_mark()
     started = time.perf_counter()

@@ -74,11 +74,13 @@ from bench.common import (
     table,
     typical_body,
 )
+from service.answer import View, match_bytes
 from service.criteria import Catalog, load_catalog
 from service.intake import read_bundle
 from service.pipeline import compile_catalog, match
 
 GROWTH_SIZES_MB = (0.1, 1, 4, 12)
+TINY_BUNDLE = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Patient"}}]}
 # (trials, share_nothing): the real catalogue, clones as the issue asks, and clones sharing no test.
 CATALOGS = ((5, False), (50, False), (500, False), (500, True))
 MIB = 2**20
@@ -130,12 +132,23 @@ def label(body: Body) -> str:
     return body.name.split(" (")[0]
 
 
+def answer(data: bytes, catalog: Catalog, day: Any = AS_OF, view: View = "full") -> bytes:
+    """Return the answer bytes of one request in process: parse, match, write the JSON (what a worker does)."""
+    return match_bytes(match(orjson.loads(data), catalog, day), view)
+
+
+def freeze_start_up() -> None:
+    """Move every object alive after start-up out of the collector's reach, as the service's workers do."""
+    gc.collect()
+    gc.freeze()
+
+
 # -- section 1 -------------------------------------------------------------------------------
 
 
 def section_match_vs_parse(bodies: list[Body], catalog: Catalog, plan: Plan) -> list[Verdict]:
-    """Print match() against orjson.loads for every bundle; return the ratio verdicts."""
-    print("\n## 1. In-process `match()` against `orjson.loads` of the same bytes\n")
+    """Print the answer (bytes in to bytes out) against orjson.loads for every bundle; return the verdicts."""
+    print("\n## 1. In-process: bytes in to answer bytes out, against `orjson.loads` of the same bytes\n")
     late_day = {b.name: day_after_last_record(b.data) for b in bodies}
     read_filter = compile_catalog(catalog).read_filter
     validated: dict[str, int] = {}
@@ -147,10 +160,8 @@ def section_match_vs_parse(bodies: list[Body], catalog: Catalog, plan: Plan) -> 
         intake = read_bundle(document, read_filter, 100_000, AS_OF)
         validated[body.name] = 1 + sum(len(reads) for reads in intake.resources.values())
         del document, report, intake
-    parse: dict[str, list[float]] = {b.name: [] for b in bodies}
-    matched: dict[str, list[float]] = {b.name: [] for b in bodies}
-    late: dict[str, list[float]] = {b.name: [] for b in bodies}
-    paused: dict[str, list[float]] = {b.name: [] for b in bodies}
+    names = ("parse", "match", "write", "answer", "late", "paused")
+    took: dict[str, dict[str, list[float]]] = {n: {b.name: [] for b in bodies} for n in names}
     for round_ in range(plan.rounds):
         for body in bodies:
             if body.megabytes > 5 and round_ >= plan.rounds_big:
@@ -161,35 +172,37 @@ def section_match_vs_parse(bodies: list[Body], catalog: Catalog, plan: Plan) -> 
             parsed = time.perf_counter()
             report = match(document, catalog, AS_OF)
             matched_at = time.perf_counter()
+            written = match_bytes(report)
+            done = time.perf_counter()
             late_report = match(document, catalog, late_day[body.name])
-            late[body.name].append(time.perf_counter() - matched_at)
-            del report, late_report
-            parse[body.name].append(parsed - started)
-            matched[body.name].append(matched_at - parsed)
+            took["late"][body.name].append(time.perf_counter() - done)
+            del report, late_report, written
+            took["parse"][body.name].append(parsed - started)
+            took["match"][body.name].append(matched_at - parsed)
+            took["write"][body.name].append(done - matched_at)
+            took["answer"][body.name].append(done - started)
             del document  # freeing it must not land in the next bundle's parse time
             gc.collect()
             gc.disable()
             try:
                 started = time.perf_counter()
                 document = orjson.loads(body.data)
-                paused[body.name].append(time.perf_counter() - started)
+                took["paused"][body.name].append(time.perf_counter() - started)
                 del document
             finally:
                 gc.enable()
 
     rows = []
-    checked: list[tuple[float, str, bool, bool]] = []
     verdicts = []
+    biggest = max((b for b in bodies if not b.name.startswith(("typical", "merged"))), key=lambda b: b.megabytes)
     for body in bodies:
-        p, m, m_late = median(parse[body.name]), median(matched[body.name]), median(late[body.name])
-        p_paused = median(paused[body.name])
+        p, m, w, a = (median(took[n][body.name]) for n in ("parse", "match", "write", "answer"))
         typical = body.name.startswith("typical")
-        limit = 3.0 if typical else 2.0 if body.megabytes >= 1 else None
-        met = limit is not None and m / p <= limit
-        if limit is not None and not typical:
-            checked.append((m / p, label(body), met, m / p_paused <= limit))
-        if typical:
-            verdicts.append(Verdict("match / parse <= 3.0, typical bundle", f"{m / p:.2f}", met))
+        limit = 5.0 if typical else 1.5 if body is biggest else None
+        met = limit is not None and a / p <= limit
+        if limit is not None:
+            which = "typical bundle" if typical else f"the {body.megabytes:.1f} MB Synthea bundle ({label(body)})"
+            verdicts.append(Verdict(f"answer / orjson.loads <= {limit:.1f}, {which}", f"{a / p:.2f}", met))
         rows.append(
             [
                 label(body),
@@ -198,40 +211,31 @@ def section_match_vs_parse(bodies: list[Body], catalog: Catalog, plan: Plan) -> 
                 validated[body.name],
                 ms(p),
                 ms(m),
-                f"{m / p:.2f}",
+                ms(w),
+                ms(a),
+                f"{a / p:.2f}",
                 f"<= {limit:.1f}" if limit else "-",
                 yes_no(met) if limit else "-",
-                ms(p_paused),
-                f"{m / p_paused:.2f}",
+                ms(median(took["paused"][body.name])),
                 str(late_day[body.name]),
-                ms(m_late),
+                ms(median(took["late"][body.name])),
             ]
         )
-    headers = ["bundle", "MB", "entries", "validated", "parse ms", "match ms", "match / parse", "target", ""]
-    headers += ["parse ms, GC paused", "match / parse, GC paused", "late as-of", "match ms, late as-of"]
-    print(table(headers, rows, "lrrrrrrrlrrlr"))
+    headers = ["bundle", "MB", "entries", "validated", "parse ms", "match ms", "write ms", "answer ms"]
+    headers += ["answer / parse", "target", "", "parse ms, GC paused", "late as-of", "match ms, late as-of"]
+    print(table(headers, rows, "lrrrrrrrrrlrlr"))
     print(
-        f"\nMain columns at as-of {AS_OF} (the typical bundle's date; the service's default is today). "
-        "'late as-of' is the day after the bundle's last clinical date, where the look-back pre-filter "
-        "passes over the fewest Observations: the slowest case for each bundle, for information. "
-        "'validated' counts the resources intake keeps and validates with fhir.resources at the main as-of "
-        "(the rest are passed over unvalidated by its pre-filter). "
-        "'GC paused' times the same parse with Python's cyclic garbage collector disabled: parsing a large "
-        "document allocates millions of containers, which triggers full collections that the service also "
-        "pays (the GC is on in the service), but which make the parse look slower, and the ratio better, "
-        f"than the parsing itself. match() gets a freshly parsed document each time; {plan.rounds} interleaved "
-        f"rounds ({plan.rounds_big} for bundles over 5 MB). Targets apply to the main columns (GC on)."
-    )
-    worst = max(checked)
-    met_on = sum(c[2] for c in checked)
-    met_paused = sum(c[3] for c in checked)
-    verdicts.append(
-        Verdict(
-            "match / parse <= 2.0, every bundle >= 1 MB",
-            f"{met_on} of {len(checked)} met; worst {worst[0]:.2f} ({worst[1]}); against the parse with the GC "
-            f"paused, {met_paused} of {len(checked)}",
-            met_on == len(checked),
-        )
+        f"\nAs-of {AS_OF} (the typical bundle's date; the service's default is today). 'answer' is what one "
+        "request costs a worker, bytes in to bytes out: orjson.loads, match() and writing the full JSON answer "
+        "(service/answer.py); 'parse', 'match' and 'write' are its three parts; the ratio is median(answer) / "
+        "median(parse) of the same bytes in the same run. Objects alive after start-up (catalogue, compiled "
+        "criteria, imports) are frozen out of the garbage collector's reach with gc.freeze(), as the service's "
+        "workers do; the collector stays on. 'late as-of' is the day after the bundle's last clinical date, "
+        "where the look-back pre-filter passes over the fewest Observations, for information. 'validated' "
+        "counts the resources intake keeps and validates with fhir.resources (the rest are passed over "
+        "unvalidated by its pre-filter). 'GC paused' times the same parse with the collector disabled: a large "
+        "document allocates enough containers to trigger collections the service also pays. "
+        f"{plan.rounds} interleaved rounds ({plan.rounds_big} for bundles over 5 MB)."
     )
     return verdicts
 
@@ -248,25 +252,49 @@ def _pool(results: list[LoadResult]) -> tuple[float, float, float, int]:
     return len(samples) / elapsed, percentile(latencies, 50), percentile(latencies, 99), failures
 
 
-def _server_peak(server: Server, call: Call, body: Body) -> str:
-    """Return the server's memory peak over one request, above its resident memory just before."""
-    before = server.rss_kib()
+def _tree(pid: int) -> list[int]:
+    """Return a process and its descendants (the server and its worker processes)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            for child in (task / "children").read_text().split():
+                found += _tree(int(child))
+    return found
+
+
+def _server_peak(server: Server, call: Call, body: Body) -> tuple[str, float]:
+    """Return the memory peak over one request of the server and its workers, above their memory just before.
+
+    Each process's high-water mark is reset just before the request and read after it; the peaks
+    above each process's resident memory are added up (an upper bound: they need not coincide).
+    """
+    pids = _tree(server.pid)
+    before = {pid: proc_status_kib(pid, "VmRSS") for pid in pids}
     try:
-        Path(f"/proc/{server.pid}/clear_refs").write_text("5")
+        for pid in pids:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
     except OSError:
-        return f"{label(body)}: not measurable (cannot reset VmHWM)"
-    run_load(server.port, always(call), 1, 1, 60)
-    extra = (proc_status_kib(server.pid, "VmHWM") - before) / 1024
-    return f"{label(body)} +{extra:.1f} MiB ({extra / (len(body.data) / MIB):.1f} x the body)"
+        return f"{label(body)}: not measurable (cannot reset VmHWM)", math.nan
+    run_load(server.port, always(call), 1, 1, 120)
+    extra = sum(max(0, proc_status_kib(pid, "VmHWM") - before[pid]) for pid in pids) / 1024
+    ratio = extra / (len(body.data) / MIB)
+    return f"{label(body)} +{extra:.1f} MiB ({ratio:.1f} x the body, {len(pids)} processes)", ratio
 
 
-def section_http(typical: Body, big: Body, plan: Plan) -> list[Verdict]:
+# The service refuses bodies over 10 MiB by default (Settings.max_body_bytes); the benchmark's
+# servers accept the 12 MB merged bundle so that its memory over HTTP can be measured. Their time
+# limit per request is raised from 30 s too: on the shared machine under load, queued requests at
+# concurrency 32 were cut with 503 (the limit counts the wait in the queue).
+BENCH_BODY_LIMIT = {"TRIALMATCH_MAX_BODY_BYTES": str(32 * MIB), "TRIALMATCH_REQUEST_TIMEOUT_SECONDS": "300"}
+
+
+def section_http(typical: Body, big: Body, merged: Body, plan: Plan) -> list[Verdict]:
     """Print /match against /floor over loopback at concurrency 1, 8 and 32."""
     print("\n## 2. HTTP: uvicorn, one worker, loopback; `POST /match` against the floor route\n")
     verdicts = []
     rows = []
     memory = []
-    with serving("bench.floor_app:app") as server:
+    with serving("bench.floor_app:app", env_extra=BENCH_BODY_LIMIT) as server:
         port = server.port
         rss_start = server.rss_kib()
         for body, count in ((typical, plan.http_typical), (big, plan.http_big)):
@@ -280,7 +308,7 @@ def section_http(typical: Body, big: Body, plan: Plan) -> list[Verdict]:
             }
             for call in calls.values():  # warm-up
                 run_load(port, always(call), 1, 3, 30)
-            memory.append(_server_peak(server, calls["match"], body))
+            memory.append(_server_peak(server, calls["match"], body)[0])
             for concurrency in (1, 8, 32):
                 runs: dict[str, list[LoadResult]] = {"floor": [], "match": []}
                 for round_ in range(plan.http_rounds):
@@ -307,11 +335,19 @@ def section_http(typical: Body, big: Body, plan: Plan) -> list[Verdict]:
                 if body is typical and concurrency == 8:
                     verdicts.append(
                         Verdict(
-                            "HTTP, typical bundle, concurrency 8: /match rps >= 50 % of the floor's",
+                            "HTTP, typical bundle, concurrency 8: /match rps >= 25 % of the floor's",
                             f"{m_rps:.1f} / {f_rps:.1f} rps = {m_rps / f_rps:.0%}",
-                            m_rps / f_rps >= 0.5 and m_fail == 0,
+                            m_rps / f_rps >= 0.25 and m_fail == 0,
                         )
                     )
+        status, _ = single_answer(port, post(port, f"/match?asOf={AS_OF}", merged.data, "match"))
+        if status != 200:
+            raise RuntimeError(f"/match answered {status} for the merged bundle")
+        text, ratio = _server_peak(server, post(port, f"/match?asOf={AS_OF}", merged.data, "match"), merged)
+        memory.append(text)
+        verdicts.append(
+            Verdict("peak memory of one 12 MB request over HTTP <= 2 x the body", f"{ratio:.1f} x", ratio <= 2)
+        )
         rss_end = server.rss_kib()
     headers = ["bundle", "MB", "concurrency", "requests", "floor rps", "floor p50 ms", "floor p99 ms", "match rps"]
     headers += ["match p50 ms", "match p99 ms", "match / floor rps", "errors + wrong"]
@@ -323,9 +359,12 @@ def section_http(typical: Body, big: Body, plan: Plan) -> list[Verdict]:
         f"server. Per run at most {plan.http_typical} (typical) or {plan.http_big} (3.9 MB) requests or "
         f"{plan.http_cap:.0f} s; {plan.http_rounds} interleaved round(s) per cell, pooled. Latency percentiles "
         f"are nearest-rank, so with {plan.http_big * plan.http_rounds} requests p99 is the maximum. Every answer "
-        "is compared with the single-request answer. Server RSS "
+        "is compared with the single-request answer. The servers accept bodies up to 32 MiB (the service's "
+        "default limit, 10 MiB, would refuse the 12 MB bundle with a 413) and give a request 300 s (default 30 s). "
+        "Server RSS "
         f"{rss_start / 1024:.0f} MiB at start, {rss_end / 1024:.0f} MiB at the end. Server memory peak over one "
-        "/match request on its own, above its RSS just before (VmHWM reset through /proc/<pid>/clear_refs): "
+        "/match request on its own, above the resident memory just before, of the server and its worker "
+        "processes added up (VmHWM of each reset through /proc/<pid>/clear_refs): "
         f"{'; '.join(memory)}."
     )
     return verdicts
@@ -375,21 +414,23 @@ def section_growth(
     nodes: dict[tuple[int, bool], tuple[int, int]] = {}
     by_trials: dict[tuple[int, bool], list[float]] = {key: [] for key in CATALOGS}
     big_by_trials: dict[tuple[int, bool], list[float]] = {key: [] for key in CATALOGS}
+    summary_by_trials: dict[tuple[int, bool], list[float]] = {key: [] for key in CATALOGS}
     for key in CATALOGS:
         started = time.perf_counter()
         current = catalog if key[0] <= len(catalog.trials) else grown_catalog(catalog, *key)
         built[key] = time.perf_counter() - started
         compiled[key] = timed(partial(compile_catalog, current))
+        freeze_start_up()  # the catalogue and its compiled form, as a worker holds them
         nodes[key] = distinct_nodes(current)
-        match(orjson.loads(typical.data), current, AS_OF)  # warm-up
+        answer(typical.data, current, AS_OF, "summary")  # warm-up
         for _ in range(plan.rounds):
-            document = orjson.loads(typical.data)
             gc.collect()
-            by_trials[key].append(timed(partial(match, document, current, AS_OF)))
-            document = orjson.loads(big.data)
+            by_trials[key].append(timed(partial(answer, typical.data, current, AS_OF)))
             gc.collect()
-            big_by_trials[key].append(timed(partial(match, document, current, AS_OF)))
-            del document
+            summary_by_trials[key].append(timed(partial(answer, typical.data, current, AS_OF, "summary")))
+            gc.collect()
+            big_by_trials[key].append(timed(partial(answer, big.data, current, AS_OF)))
+        gc.unfreeze()
         del current
         compile_catalog.cache_clear()
         compile_catalog(catalog)
@@ -413,7 +454,7 @@ def section_growth(
         idle = probe["idle_kib"] / 1024
         body_mib = len(body.data) / MIB
         above = {key: (probe[key] - probe["idle_kib"]) / 1024 for key in ("read_hwm_kib", "parsed_hwm_kib", "peak_kib")}
-        limit = idle + 5 * body_mib
+        limit = idle + 2 * body_mib
         memory_ok &= idle + above["peak_kib"] <= limit
         m = median(times[body.name])
         rows.append(
@@ -434,7 +475,7 @@ def section_growth(
             ]
         )
     headers = ["bundle", "MB", "entries", "parse ms", "match ms", "match ms / MB", "idle RSS MiB"]
-    headers += ["peak above idle MiB: read", "+ parse", "+ match", "peak / body", "peak < idle + 5 x body"]
+    headers += ["peak above idle MiB: read", "+ parse", "+ match and answer", "peak / body", "peak <= idle + 2 x body"]
     headers += ["tracemalloc peak MiB"]
     print(table(headers, rows, "lrrrrrrrrrrlr"))
     sizes = [b.megabytes for b in bodies]
@@ -449,9 +490,9 @@ def section_growth(
         "because a fixed cost (evaluating the trials) dominates it. Memory: each size in a fresh process "
         "(bench/memprobe.py). Idle = RSS after imports, catalogue load and a warm-up match of a one-Patient "
         "bundle. Peak = VmHWM, reset through /proc/self/clear_refs just before the bundle is read, and read "
-        "after reading the file, after orjson.loads and after match(): the columns are cumulative, so "
-        "'+ match' is the whole peak. tracemalloc counts Python allocations as requested, including parse "
-        "buffers orjson reserves but never touches, so it can exceed the resident peak."
+        "after reading the file, after orjson.loads and after match() and writing the answer: the columns are "
+        "cumulative, so '+ match and answer' is the whole peak. tracemalloc counts Python allocations as "
+        "requested, including parse buffers orjson reserves but never touches, so it can exceed the resident peak."
     )
     peak_ratios = [
         (probes[b.name]["peak_kib"] - probes[b.name]["idle_kib"]) / 1024 / (len(b.data) / MIB) for b in bodies
@@ -459,7 +500,7 @@ def section_growth(
     verdicts = [
         Verdict("time grows linearly with bundle size", f"R^2 {r2:.3f}, {slope:.1f} ms/MB, bend {bend:.2f}", linear),
         Verdict(
-            "peak memory < idle + 5 x body, every size",
+            "peak memory <= idle + 2 x body, every size (in process)",
             ", ".join(f"{b.name}: {ratio:.1f} x body" for b, ratio in zip(bodies, peak_ratios, strict=True)),
             memory_ok,
         ),
@@ -468,6 +509,7 @@ def section_growth(
     print("\n### Against catalogue size (typical bundle; clones of the real trials with shifted thresholds)\n")
     first = CATALOGS[0]
     base = median(by_trials[first])
+    summary_base = median(summary_by_trials[first])
     rows = []
     for key in CATALOGS:
         size, share_nothing = key
@@ -482,17 +524,22 @@ def section_growth(
                 ms(m),
                 f"{(m - base) / (size - first[0]) * 1e6:.0f}" if size > first[0] else "-",
                 f"{m / base:.1f}",
+                ms(median(summary_by_trials[key])),
+                f"{median(summary_by_trials[key]) / summary_base:.1f}",
                 ms(median(big_by_trials[key])),
                 f"{probe['idle_kib'] / 1024:.0f}",
                 f"{(probe['peak_kib'] - probe['idle_kib']) / 1024:.1f}",
             ]
         )
-    headers = ["trials", "distinct / all logic nodes", "build clones ms", "compile_catalog ms (once)", "match ms"]
-    headers += ["us per added trial", "x 5 trials", f"match ms, {label(big)} ({big.megabytes:.1f} MB)"]
+    headers = ["trials", "distinct / all logic nodes", "build clones ms", "compile_catalog ms (once)", "answer ms"]
+    headers += ["us per added trial", "x 5 trials", "summary answer ms", "summary x 5 trials"]
+    headers += [f"answer ms, {label(big)} ({big.megabytes:.1f} MB)"]
     headers += ["idle RSS MiB", "peak above idle MiB"]
     print(table(headers, rows))
     print(
-        "\nClone n copies real trial n mod 5 under id NCT9xxxxxxx and a title saying it is a benchmark clone, "
+        "\n'answer' is bytes in to answer bytes out in process (orjson.loads, match(), the full JSON answer); "
+        "'summary answer' the same with view=summary (status, score, failed and unknown criteria per trial). "
+        "Clone n copies real trial n mod 5 under id NCT9xxxxxxx and a title saying it is a benchmark clone, "
         "with every numeric threshold (lab and score values, ULN multiples, look-back windows, durations, ages) "
         "moved by a factor of its own between 0.93 and 1.07; tests without a number (value sets, sex) stay "
         "equal to the real trial's, as they would be across trials of one disease. The last row also gives "
@@ -508,7 +555,11 @@ def section_growth(
     ratio = median(by_trials[(500, False)]) / base
     apart = median(by_trials[(500, True)]) / base
     text = f"{ratio:.1f} x ({apart:.1f} x when clones share no test)"
-    verdicts.append(Verdict("500 trials cost <= 10 x 5 trials (typical bundle)", text, ratio <= 10))
+    verdicts.append(Verdict("500 trials cost <= 10 x 5 trials, full answer (typical bundle)", text, ratio <= 10))
+    ratio = median(summary_by_trials[(500, False)]) / summary_base
+    apart = median(summary_by_trials[(500, True)]) / summary_base
+    text = f"{ratio:.1f} x ({apart:.1f} x when clones share no test)"
+    verdicts.append(Verdict("500 trials cost <= 3 x 5 trials, view=summary (typical bundle)", text, ratio <= 3))
     return verdicts
 
 
@@ -615,21 +666,45 @@ def _print_profile(profiler: cProfile.Profile, title: str, restrict: str = "", *
     print(f"# {title}\n\n```\n{text}\n```")
 
 
-def profile_match(name: str, trials: int, share_nothing: bool, catalog: Catalog) -> None:
-    """Print the top cumulative and own-time cProfile entries of match() on one bundle."""
+def profile_match(name: str, trials: int, share_nothing: bool, catalog: Catalog, view: View) -> None:
+    """Print the top cumulative and own-time cProfile entries of one answer (bytes in to bytes out), and its split."""
     body = _find_body(name)
     if trials > len(catalog.trials):
         catalog = grown_catalog(catalog, trials, share_nothing)
-    document = orjson.loads(body.data)
-    match(document, catalog, AS_OF)
-    repeats = max(3, min(50, int(1.0 / max(timed(lambda: match(document, catalog, AS_OF)), 1e-3))))
+    compile_catalog(catalog)
+    freeze_start_up()
+    answer(body.data, catalog, AS_OF, view)
+    repeats = max(3, min(50, int(1.0 / max(timed(lambda: answer(body.data, catalog, AS_OF, view)), 1e-3))))
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(repeats):
-        match(document, catalog, AS_OF)
+        answer(body.data, catalog, AS_OF, view)
     profiler.disable()
-    title = f"cProfile of match() on {label(body)} ({body.megabytes:.2f} MB), {len(catalog.trials)} trials"
-    _print_profile(profiler, f"{title}, {repeats} calls, as-of {AS_OF}")
+    title = f"cProfile of one answer (view={view}) on {label(body)} ({body.megabytes:.2f} MB), {len(catalog.trials)}"
+    _print_profile(profiler, f"{title} trials, {repeats} calls, as-of {AS_OF}")
+    steps = {
+        "answer": "bytes in to answer bytes out",
+        "loads": "  orjson.loads",
+        "read_bundle": "  intake (read_bundle)",
+        "model_validate": "    of which fhir.resources validation",
+        "build": "  facts (FactBuilder.build)",
+        "compute_scores": "  scores",
+        "evaluate_trial": "  evaluating the trials (nodes, reasons)",
+        "summarise": "  status, score, ranking inputs (summarise)",
+        "match_bytes": "  writing the JSON answer (match_bytes)",
+    }
+    raw: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total: dict[str, float] = dict.fromkeys(steps, 0.0)
+    for (_, _, name), (_, _, _, cumulative, callers) in raw.items():
+        function = "loads" if name == "<orjson.loads>" else name
+        if function not in steps:
+            continue
+        if function == "model_validate":  # count only the outermost calls (intake's), not nested ones
+            cumulative = sum(c[3] for caller, c in callers.items() if "intake" in caller[0])
+        total[function] += cumulative
+    whole = total["answer"] or 1.0
+    rows = [[text, f"{total[k] / repeats * 1000:.2f}", f"{total[k] / whole:.0%}"] for k, text in steps.items()]
+    print(table(["step", "ms per answer (under cProfile)", "share"], rows, "lrr"))
 
 
 def profile_http(name: str) -> None:
@@ -639,7 +714,7 @@ def profile_http(name: str) -> None:
     from service.main import create_app
     from service.settings import Settings
 
-    app = create_app(Settings())
+    app = create_app(Settings(max_body_bytes=32 * MIB))
     body = _find_body(name)
     scope = {
         "type": "http",
@@ -710,7 +785,7 @@ def profile_http(name: str) -> None:
         "match": "match()",
         "read_facts": "  intake and facts",
         "evaluate_trial": "  evaluating the trials",
-        "match_out": "shape the answer (match_out)",
+        "match_bytes": "write the JSON answer (match_bytes)",
         "serialize_response": "FastAPI response validation and serialisation",
     }
     merged = pstats.Stats(profiler)
@@ -737,15 +812,60 @@ def main() -> None:
     parser.add_argument("--profile-http", metavar="BUNDLE", help="cProfile POST /match through the ASGI app")
     parser.add_argument("--trials", type=int, default=5, help="catalogue size for --profile (clones beyond 5)")
     parser.add_argument("--share-nothing", action="store_true", help="with --trials: clones share no logic node")
+    parser.add_argument("--view", choices=("full", "summary"), default="full", help="answer view for --profile")
+    parser.add_argument("--readme", action="store_true", help="also write the tables into README.md's Performance")
     args = parser.parse_args()
+    if args.readme:
+        with contextlib.redirect_stdout(Tee(sys.stdout)) as out:
+            run(args)
+        write_readme(out.getvalue())
+        return
+    run(args)
+
+
+class Tee(io.StringIO):
+    """A text buffer that also passes everything written on to another stream."""
+
+    def __init__(self, passed_to: Any) -> None:
+        super().__init__()
+        self.passed_to = passed_to
+
+    def write(self, text: str) -> int:
+        """Write to both."""
+        self.passed_to.write(text)
+        self.passed_to.flush()
+        return super().write(text)
+
+
+README_BEGIN = "<!-- bench/run.py --readme: begin -->"
+README_END = "<!-- bench/run.py --readme: end -->"
+
+
+def write_readme(output: str) -> None:
+    """Replace the tables between the README's markers by this run's, one heading level down."""
+    lines = output.strip().splitlines()
+    body = [("#" + line) if line.startswith("## ") else line for line in lines if not line.startswith("# ")]
+    readme = REPO / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    before, rest = text.split(README_BEGIN, 1)
+    _, after = rest.split(README_END, 1)
+    readme.write_text(before + README_BEGIN + "\n\n" + "\n".join(body).strip() + "\n\n" + README_END + after)
+    print(f"wrote the tables into {readme}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Run the profile asked for, or every section asked for."""
     catalog = load_catalog(CRITERIA)
     if args.profile:
-        profile_match(args.profile, args.trials, args.share_nothing, catalog)
+        profile_match(args.profile, args.trials, args.share_nothing, catalog, args.view)
         return
     if args.profile_http:
         profile_http(args.profile_http)
         return
     plan = QUICK if args.quick else FULL
+    compile_catalog(catalog)
+    answer(orjson.dumps(TINY_BUNDLE), catalog)
+    freeze_start_up()
     print(machine_header("trialmatch benchmark" + (" (--quick)" if args.quick else ""), sys.argv))
     started = time.perf_counter()
     typical = typical_body()
@@ -762,7 +882,7 @@ def main() -> None:
     if "1" in args.sections:
         verdicts += section_match_vs_parse([typical, *synthea, merged], catalog, plan)
     if "2" in args.sections:
-        verdicts += section_http(typical, synthea[-1], plan)
+        verdicts += section_http(typical, synthea[-1], merged, plan)
     if "3" in args.sections:
         verdicts += section_growth(entries, typical, synthea[-1], catalog, plan)
     if "4" in args.sections:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from service.answer import VIEWS, View, match_bytes
 from service.criteria import Catalog
 from service.errors import BadParameter, NotFound, NotJson, PayloadTooLarge, UnsupportedMediaType
 from service.facts import printable
@@ -28,10 +29,10 @@ from service.schemas import (
     FactsResponse,
     Health,
     MatchResponse,
+    MatchSummaryResponse,
     TrialDetail,
     TrialList,
     facts_out,
-    match_out,
     trial_detail,
     trial_summary,
 )
@@ -290,18 +291,46 @@ TrialFilter = Annotated[
 ]
 
 
+ViewParam = Annotated[
+    View,
+    Query(
+        description=(
+            "`full` (default): every criterion's verdict with reasons and evidence, scores and what to order "
+            "next (MatchResponse). `summary`: per trial its status, score, failed and unknown criterion ids with "
+            "reasons, exclusion reasons and missing data (MatchSummaryResponse), for callers of many trials. "
+            "The FHIR answer (Accept: application/fhir+json) is always full."
+        ),
+        json_schema_extra={"enum": list(VIEWS)},
+    ),
+]
+
+
 def _match_answer(
-    body: bytearray, catalog: Catalog, day: dt.date, chosen: list[str], max_entries: int, fhir: bool, stop: Stop
+    body: bytearray,
+    catalog: Catalog,
+    day: dt.date,
+    chosen: list[str],
+    max_entries: int,
+    fhir: bool,
+    view: View,
+    stop: Stop,
 ) -> Response:
-    """Parse a body, match it and serialise the answer (runs in a worker thread)."""
+    """Parse a body, match it and serialise the answer to bytes (runs in a worker process or thread)."""
     if fhir:  # the FHIR answer also takes a $match Parameters body (service/fhir_operation.py)
         asked = read_operation(parse_body(body))
         return _fhir(asked.trim(match(asked.bundle, catalog, day, chosen, max_entries, stop)))
-    return _json(match_out(match(parse_body(body), catalog, day, chosen, max_entries, stop)))
+    report = match(parse_body(body), catalog, day, chosen, max_entries, stop)
+    return Response(match_bytes(report, view), media_type="application/json")
 
 
 async def _match_response(
-    request: Request, catalog: Catalog, settings: Settings, as_of: str | None, trial: list[str] | None, fhir: bool
+    request: Request,
+    catalog: Catalog,
+    settings: Settings,
+    as_of: str | None,
+    trial: list[str] | None,
+    fhir: bool,
+    view: View = "full",
 ) -> Response:
     day = parse_as_of(as_of)
     chosen = list(dict.fromkeys(trial or ()))
@@ -312,13 +341,13 @@ async def _match_response(
         raise BadParameter(f"unknown trial id(s): {shown}", "trial")
     body = await receive_body(request, settings)
     with timed_match():
-        return await off_loop(request, _match_answer, body, day, chosen, settings.max_entries, fhir)
+        return await off_loop(request, _match_answer, body, day, chosen, settings.max_entries, fhir, view)
 
 
 @router.post(
     "/match",
     operation_id="matchPatient",
-    response_model=MatchResponse,
+    response_model=MatchResponse | MatchSummaryResponse,
     tags=["matching"],
     openapi_extra=BUNDLE_BODY,
     responses=_fhir_searchset_200(
@@ -333,10 +362,11 @@ async def post_match(
     settings: SettingsDep,
     as_of: AsOf = None,
     trial: TrialFilter = None,
+    view: ViewParam = "full",
 ) -> Response:
     """Match one patient's Bundle against every trial and return them ranked with reasons."""
     fhir = prefers_fhir(request.headers.get("accept"))
-    return await _match_response(request, catalog, settings, as_of, trial, fhir)
+    return await _match_response(request, catalog, settings, as_of, trial, fhir, view)
 
 
 @router.post(

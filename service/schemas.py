@@ -118,6 +118,39 @@ class MatchResponse(Model):
     warnings: list[str]
 
 
+class FailedCriterionOut(Model):
+    id: str = Field(description="The failed criterion (or part) id.")
+    reason: str = Field(description="What the data showed, with numbers, units and dates.")
+
+
+class UnknownCriterionOut(Model):
+    id: str = Field(description="The undecided criterion (or part) id.")
+    reason: str
+    missing: list[str] = Field(description="Data that would decide it.")
+
+
+class TrialSummaryOut(Model):
+    rank: int
+    trial: TrialRef
+    status: Literal["eligible", "possibly_eligible", "ineligible"]
+    score: float = Field(ge=0, le=1, description="Share of decidable criteria that pass.")
+    failed: list[FailedCriterionOut] = Field(description="Failed criteria (parts, and lines without parts).")
+    unknown: list[UnknownCriterionOut] = Field(description="Undecided criteria (parts, and lines without parts).")
+    exclusion_reasons: list[str]
+    missing_data: list[str]
+
+
+class MatchSummaryResponse(Model):
+    """The answer of POST /match?view=summary: per trial only what decides it, for callers of many trials."""
+
+    as_of: dt.date
+    catalog_version: str
+    patient: PatientOut
+    view: Literal["summary"]
+    results: list[TrialSummaryOut]
+    warnings: list[str]
+
+
 class LabOut(Model):
     analyte: str
     code: str

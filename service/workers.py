@@ -57,7 +57,7 @@ def _start_worker(criteria_dir: Path, copies_per_iu: float | None, flags: Any) -
     gc.freeze()
 
 
-def _run(work: Work, slot: int, body: bytes, args: tuple[Any, ...]) -> Outcome:
+def _run(work: Work, slot: int, body: bytearray, args: tuple[Any, ...]) -> Outcome:
     """Run one request's work in a worker process; return its answer or its client error as plain data."""
     assert _catalog is not None, "worker not started"
     flags = _flags
@@ -66,7 +66,7 @@ def _run(work: Work, slot: int, body: bytes, args: tuple[Any, ...]) -> Outcome:
         return bool(flags[slot])
 
     try:
-        response = work(bytearray(body), _catalog, *args, stop)
+        response = work(body, _catalog, *args, stop)  # the unpickled buffer itself: no copy of a large body
     except ClientError as error:
         return "client", (error.status, [(i.code, i.diagnostics, i.expression, i.severity) for i in error.issues])
     except Cancelled:
@@ -118,7 +118,7 @@ class WorkPool:
         with self.lock:
             slot = self.free.pop()
         flags[slot] = 0
-        future = self.executor.submit(_run, work, slot, bytes(body), args)
+        future = self.executor.submit(_run, work, slot, body, args)  # pickled as it is, not copied first
 
         def finished(_: object) -> None:
             with self.lock:
