@@ -31,7 +31,8 @@ exit codes:
   0    done
   1    check-criteria: the catalogue has errors, or criteria/schema.json is out of date
   2    wrong arguments; the bundle cannot be read or is not an acceptable Bundle; the
-       catalogue does not load (match, serve, new-trial); new-trial: the record cannot be read
+       catalogue does not load (match, serve, new-trial, export-fhir); new-trial: the record
+       cannot be read
   3    serve: the server could not start (the port is taken, say)
   130  interrupted (Ctrl-C)
   141  the output was closed before everything was written (piped into head, say)
@@ -62,6 +63,25 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     catalog = load_catalog(directory)
     print(f"catalogue {catalog.version}: {len(catalog.trials)} trials, {len(catalog.valuesets)} value sets, OK")
+    return 0
+
+
+def _export_fhir(args: argparse.Namespace) -> int:
+    from service.catalogue_fhir import studies, value_sets
+
+    directory = Path(args.criteria) if args.criteria else get_settings().criteria_dir
+    try:
+        catalog = load_catalog(directory)
+    except CatalogError as error:
+        print(error, file=sys.stderr)
+        return 2
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    resources = [*studies(catalog), *value_sets(catalog)]
+    for resource in resources:
+        path = output / f"{resource['resourceType']}-{resource['id']}.json"
+        path.write_bytes(orjson.dumps(resource, option=orjson.OPT_INDENT_2) + b"\n")
+    print(f"wrote {len(resources)} FHIR R5 resources (catalogue {catalog.version}) to {output}")
     return 0
 
 
@@ -267,6 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("criteria", nargs="?", help="criteria directory (default: TRIALMATCH_CRITERIA_DIR)")
     check.add_argument("--cases", help="folder of trial case files (default: tests/cases beside the criteria)")
     check.set_defaults(func=_check)
+    fhir = sub.add_parser("export-fhir", help="write the catalogue as FHIR R5 ResearchStudy and ValueSet files")
+    fhir.add_argument("--criteria", help="criteria directory (default: TRIALMATCH_CRITERIA_DIR)")
+    fhir.add_argument("--output", default="fhir", help="folder for the JSON files (default: ./fhir)")
+    fhir.set_defaults(func=_export_fhir)
     new = sub.add_parser("new-trial", help="scaffold a trial file from a registry record's text")
     new.add_argument("record", help="the registry record as text (keep it under criteria/sources/)")
     new.add_argument("--id", help="the trial's NCT id (default: the first one in the record)")

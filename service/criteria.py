@@ -173,14 +173,17 @@ class _PeriodFields(_Strict):
     def _units_given(self) -> int:
         return sum(getattr(self, unit) is not None for unit in PERIOD_UNITS)
 
+    def _exactly_one_unit(self) -> None:
+        if self._units_given() != 1:
+            raise ValueError("give exactly one of days, weeks, months or years")
+
 
 class PeriodTest(_PeriodFields):
     """A period on its own (``apart: {months: 6}``): exactly one of days, weeks, months or years."""
 
     @model_validator(mode="after")
     def _one_unit(self) -> PeriodTest:
-        if self._units_given() != 1:
-            raise ValueError("give exactly one of days, weeks, months or years")
+        self._exactly_one_unit()
         return self
 
 
@@ -228,8 +231,7 @@ class DurationTest(_PeriodFields):
 
     @model_validator(mode="after")
     def _one_unit(self) -> DurationTest:
-        if self._units_given() != 1:
-            raise ValueError("give exactly one of days, weeks, months or years")
+        self._exactly_one_unit()
         return self
 
 
@@ -250,6 +252,63 @@ class AllergyTest(_Strict):
     severe: bool = False
     categories: tuple[Literal["food", "medication", "environment", "biologic"], ...] = ()
     min_count: int = Field(default=1, ge=1)
+
+
+OrderComparator = Literal["<", "<=", ">", ">="]
+
+
+class OnsetTest(_PeriodFields):
+    """Time since the first recorded onset of a condition in a value set, against a period.
+
+    The first onset is the earliest Condition.onset[x] of the matching conditions; a condition
+    with no onset began no later than its recordedDate (or the as-of date). A partial date means
+    any of its days, and a verdict that differs across them is unknown. No matching condition is
+    false (closed world); unconfirmed or provisional ones that would change the verdict make it
+    unknown. Months and years are calendar units ("more than 5 years" on 22 November 2026: an
+    onset before 22 November 2021).
+    """
+
+    valueset: str
+    op: OrderComparator
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> OnsetTest:
+        self._exactly_one_unit()
+        return self
+
+
+class LabSeriesTest(NumericTest, _PeriodFields):
+    """A lab held to a threshold across a span: every result of the span meets it, and the span is covered.
+
+    The span is the period before the as-of date. The verdict is true when every result after
+    the span's first day meets the threshold, at least one such result exists, and the newest
+    result on or before that first day meets it too (so the run of results covers the span).
+    A result in the span that fails makes it false; otherwise a span not covered, or a result
+    that cannot be read, makes it unknown, never true.
+    """
+
+    analyte: str
+    unit: str
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> LabSeriesTest:
+        self._exactly_one_unit()
+        return self
+
+
+class FamilyHistoryTest(_Strict):
+    """A relative up to ``max_degree`` of kinship with a condition in a value set (FamilyMemberHistory).
+
+    Degrees of genetic relationship: 1 parents, siblings, children; 2 grandparents,
+    grandchildren, aunts, uncles, nieces, nephews, half-siblings; 3 great-grandparents, first
+    cousins (service.facts.family). A matching relative within the degree is true; one whose
+    degree the record does not give is unknown. With family histories on record and none
+    matching, false; with no FamilyMemberHistory in the Bundle at all, unknown (silence is not
+    a negative family history).
+    """
+
+    valueset: str
+    max_degree: int = Field(ge=1, le=3)
 
 
 class All(_Strict):
@@ -316,6 +375,28 @@ class Allergy(_Strict):
     allergy: AllergyTest
 
 
+class ConditionOnset(_Strict):
+    condition_onset: OnsetTest
+
+
+class FamilyHistory(_Strict):
+    family_history: FamilyHistoryTest
+
+
+class LabSeries(_Strict):
+    lab_series: LabSeriesTest
+
+
+class NewestOf(_Strict):
+    """Several numeric labs that answer one question: the newest result among them decides, by its own test.
+
+    ("prothrombin time in seconds or prothrombin activity in %"). Results of two analytes that
+    cannot be told apart in time decide only when their verdicts agree; otherwise unknown.
+    """
+
+    newest_of: tuple[LabTest, ...] = Field(min_length=2)
+
+
 NODE_TYPES: dict[str, type[BaseModel]] = {
     "all": All,
     "any": AnyOf,
@@ -333,6 +414,10 @@ NODE_TYPES: dict[str, type[BaseModel]] = {
     "procedure": ProcedureNode,
     "positive_results": PositiveResults,
     "allergy": Allergy,
+    "condition_onset": ConditionOnset,
+    "lab_series": LabSeries,
+    "newest_of": NewestOf,
+    "family_history": FamilyHistory,
 }
 """Each logic node type by its single YAML key (the closed operator vocabulary)."""
 
@@ -368,12 +453,25 @@ Node = Annotated[
     | Annotated[MedicationDuration, Tag("node:medication_duration")]
     | Annotated[ProcedureNode, Tag("node:procedure")]
     | Annotated[PositiveResults, Tag("node:positive_results")]
-    | Annotated[Allergy, Tag("node:allergy")],
+    | Annotated[Allergy, Tag("node:allergy")]
+    | Annotated[ConditionOnset, Tag("node:condition_onset")]
+    | Annotated[LabSeries, Tag("node:lab_series")]
+    | Annotated[NewestOf, Tag("node:newest_of")]
+    | Annotated[FamilyHistory, Tag("node:family_history")],
     Discriminator(_node_tag),
 ]
 
 for _model in (RecordTest, All, AnyOf, Not, ConditionNode, MedicationNode, ProcedureNode, SexSpecificTest, SexSpecific):
     _model.model_rebuild()
+
+
+ReviewKind = Literal["judgement", "not_computable"]
+"""Why a person decides: the words call for a judgement, or the data is not in FHIR records at all."""
+
+
+def _kind_needs_review(review: str | None, kind: ReviewKind | None) -> None:
+    if kind is not None and review is None:
+        raise ValueError("review_kind goes with review")
 
 
 class Part(_Strict):
@@ -383,12 +481,16 @@ class Part(_Strict):
     text: str = Field(min_length=1)
     logic: Node | None = None
     review: str | None = None
+    review_kind: ReviewKind | None = Field(
+        default=None, description="judgement (the default) or not_computable: the data is not in FHIR records."
+    )
     interpretation: str | None = None
 
     @model_validator(mode="after")
     def _logic_or_review(self) -> Part:
         if (self.logic is None) == (self.review is None):
             raise ValueError("give exactly one of 'logic' or 'review'")
+        _kind_needs_review(self.review, self.review_kind)
         return self
 
 
@@ -400,6 +502,9 @@ class Criterion(_Strict):
     text: str = Field(min_length=1)
     logic: Node | None = None
     review: str | None = None
+    review_kind: ReviewKind | None = Field(
+        default=None, description="judgement (the default) or not_computable: the data is not in FHIR records."
+    )
     parts: tuple[Part, ...] = ()
     interpretation: str | None = None
 
@@ -408,6 +513,7 @@ class Criterion(_Strict):
         forms = [self.logic is not None, self.review is not None, bool(self.parts)]
         if sum(forms) != 1:
             raise ValueError("give exactly one of 'logic', 'review' or 'parts'")
+        _kind_needs_review(self.review, self.review_kind)
         prefix = "inc-" if self.type == "inclusion" else "exc-"
         if not self.id.startswith(prefix):
             raise ValueError(f"an {self.type} criterion id starts with '{prefix}'")
@@ -508,6 +614,15 @@ def catalog_reads(trials: Iterable[Trial]) -> CatalogReads:
                 # Evidence of a diagnosis is read over the whole record.
                 name = node.positive_results.analyte
                 analytes[name] = max(analytes.get(name, 0), WHOLE_RECORD_DAYS)
+            elif isinstance(node, ConditionOnset):
+                conditions.add(node.condition_onset.valueset)
+            elif isinstance(node, LabSeries):
+                # A series is read back to the newest result before its span: the whole record.
+                name = node.lab_series.analyte
+                analytes[name] = max(analytes.get(name, 0), WHOLE_RECORD_DAYS)
+            elif isinstance(node, NewestOf):
+                for lab in node.newest_of:
+                    analytes[lab.analyte] = max(analytes.get(lab.analyte, 0), lab.within_days or 0)
             elif isinstance(node, Score):
                 scores = True
             elif isinstance(node, Allergy):
@@ -635,12 +750,14 @@ def _what(error: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> str
 def describe_errors(model: type[BaseModel], data: Any, name: str, error: ValidationError) -> list[str]:
     """Return one line per real validation error: file, criterion id, YAML key path, what is wrong and allowed.
 
-    A tuple whose items failed also reports itself too short; that echo is left out.
+    A tuple whose items failed also reports itself too short (counting only the valid items);
+    that echo is left out.
     """
     lines: list[str] = []
     for detail in error.errors(include_url=False):
         value = detail.get("input")
-        if detail["type"] == "too_short" and isinstance(value, (list, tuple)) and value:
+        counted = (detail.get("ctx") or {}).get("actual_length")
+        if detail["type"] == "too_short" and isinstance(value, (list, tuple)) and counted != len(value):
             continue
         loc = tuple(detail["loc"])
         criterion, inside = _where(data, loc) if model is Trial else ("", loc)
@@ -648,7 +765,7 @@ def describe_errors(model: type[BaseModel], data: Any, name: str, error: Validat
         line = f"{where}: {_what(detail, model, loc)}"
         if line not in lines:
             lines.append(line)
-    return lines
+    return lines or [f"{name}: does not validate: {error}"]
 
 
 _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -767,6 +884,12 @@ def _check_trial(
             evidence = analytes.analytes.get(evidence_name)
             if evidence is not None and evidence.kind == "quantity":
                 problems.append(f"{where}.positive_results.analyte: '{evidence_name}' has no qualitative results")
+        numeric: list[LabSeriesTest | LabTest] = [node.lab_series] if isinstance(node, LabSeries) else []
+        numeric += list(node.newest_of) if isinstance(node, NewestOf) else []
+        for series in numeric:
+            entry = analytes.analytes.get(series.analyte)
+            if entry is not None and entry.kind == "qualitative":
+                problems.append(f"{where}: '{series.analyte}' has no numeric values; allowed: a quantity analyte")
         for key in ("lab", "lab_uln", "lab_positive"):
             test = getattr(node, key, None)
             if test is None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.familymemberhistory import FamilyMemberHistory
 from fhir.resources.R4B.medication import Medication
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationrequest import MedicationRequest
@@ -45,6 +46,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "Medication": Medication,
     "Procedure": Procedure,
     "AllergyIntolerance": AllergyIntolerance,
+    "FamilyMemberHistory": FamilyMemberHistory,
 }
 
 BUNDLE_TYPES = frozenset(
@@ -169,6 +171,7 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
             "verificationStatus",
         }
     ),
+    "FamilyMemberHistory": frozenset({"resourceType", "id", "patient", "status", "relationship", "condition"}),
 }
 
 MAX_REPORTED_ISSUES = 100

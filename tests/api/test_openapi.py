@@ -145,7 +145,9 @@ def test_success_responses_have_one_media_type() -> None:
         if method == "head":
             assert "content" not in operation["responses"]["200"], "a HEAD answer has no body"
             continue
-        expected = ["application/fhir+json"] if path == "/ResearchStudy/$match" else ["application/json"]
+        # FHIR operations and the catalogue's FHIR reads answer FHIR JSON; the rest answer JSON.
+        fhir = path == "/ResearchStudy/$match" or path.split("/")[1] in ("ResearchStudy", "ValueSet")
+        expected = ["application/fhir+json"] if fhir else ["application/json"]
         assert list(operation["responses"]["200"]["content"]) == expected, f"{method} {path}"
 
 
