@@ -31,7 +31,8 @@ exit codes:
   0    done
   1    check-criteria: the catalogue has errors, or criteria/schema.json is out of date
   2    wrong arguments; the bundle cannot be read or is not an acceptable Bundle; the
-       catalogue does not load (match, serve)
+       catalogue does not load (match, serve, new-trial, export-fhir); new-trial: the record
+       cannot be read
   3    serve: the server could not start (the port is taken, say)
   130  interrupted (Ctrl-C)
   141  the output was closed before everything was written (piped into head, say)
@@ -51,17 +52,59 @@ def _serve(_: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from service.authoring.check import check_catalogue
+
+    directory = Path(args.criteria) if args.criteria else get_settings().criteria_dir
+    cases = Path(args.cases) if args.cases else directory.parent / "tests" / "cases"
+    problems = check_catalogue(directory, cases if cases.is_dir() else None)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr)
+        return 1
+    catalog = load_catalog(directory)
+    print(f"catalogue {catalog.version}: {len(catalog.trials)} trials, {len(catalog.valuesets)} value sets, OK")
+    return 0
+
+
+def _export_fhir(args: argparse.Namespace) -> int:
+    from service.catalogue_fhir import studies, value_sets
+
     directory = Path(args.criteria) if args.criteria else get_settings().criteria_dir
     try:
         catalog = load_catalog(directory)
     except CatalogError as error:
         print(error, file=sys.stderr)
-        return 1
-    committed = directory / "schema.json"
-    if committed.exists() and committed.read_text(encoding="utf-8") != schema_text():
-        print(f"{committed}: out of date; run 'trialmatch export-schema'", file=sys.stderr)
-        return 1
-    print(f"catalogue {catalog.version}: {len(catalog.trials)} trials, {len(catalog.valuesets)} value sets, OK")
+        return 2
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    resources = [*studies(catalog), *value_sets(catalog)]
+    for resource in resources:
+        path = output / f"{resource['resourceType']}-{resource['id']}.json"
+        path.write_bytes(orjson.dumps(resource, option=orjson.OPT_INDENT_2) + b"\n")
+    print(f"wrote {len(resources)} FHIR R5 resources (catalogue {catalog.version}) to {output}")
+    return 0
+
+
+def _new_trial(args: argparse.Namespace) -> int:
+    from service.authoring.scaffold import scaffold
+
+    record = Path(args.record)
+    directory = Path(args.criteria) if args.criteria else get_settings().criteria_dir
+    try:
+        text = record.read_text(encoding="utf-8")
+        catalog = load_catalog(directory)
+    except OSError as error:
+        print(f"{record}: cannot be read: {error}", file=sys.stderr)
+        return 2
+    except CatalogError as error:
+        print(error, file=sys.stderr)
+        return 2
+    trial = scaffold(text, record.name, catalog, args.id)
+    if args.output:
+        Path(args.output).write_text(trial, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(trial)
     return 0
 
 
@@ -245,7 +288,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check = sub.add_parser("check-criteria", help="validate the catalogue and list every error")
     check.add_argument("criteria", nargs="?", help="criteria directory (default: TRIALMATCH_CRITERIA_DIR)")
+    check.add_argument("--cases", help="folder of trial case files (default: tests/cases beside the criteria)")
     check.set_defaults(func=_check)
+    fhir = sub.add_parser("export-fhir", help="write the catalogue as FHIR R5 ResearchStudy and ValueSet files")
+    fhir.add_argument("--criteria", help="criteria directory (default: TRIALMATCH_CRITERIA_DIR)")
+    fhir.add_argument("--output", default="fhir", help="folder for the JSON files (default: ./fhir)")
+    fhir.set_defaults(func=_export_fhir)
+    new = sub.add_parser("new-trial", help="scaffold a trial file from a registry record's text")
+    new.add_argument("record", help="the registry record as text (keep it under criteria/sources/)")
+    new.add_argument("--id", help="the trial's NCT id (default: the first one in the record)")
+    new.add_argument("--criteria", help="criteria directory whose value sets and analytes are suggested")
+    new.add_argument("--output", help="write the trial file here (default: standard output)")
+    new.set_defaults(func=_new_trial)
     run = sub.add_parser("match", help="match a FHIR Bundle file and print the ranked trials")
     run.add_argument("bundle", help="path to a FHIR R4 Bundle (JSON)")
     run.add_argument("--as-of", help="date YYYY-MM-DD (default today, UTC)")

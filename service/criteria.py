@@ -13,14 +13,17 @@ with its file and path; the service refuses to start on such a catalogue.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from service.dates import shift
 from service.errors import CatalogError
@@ -170,14 +173,17 @@ class _PeriodFields(_Strict):
     def _units_given(self) -> int:
         return sum(getattr(self, unit) is not None for unit in PERIOD_UNITS)
 
+    def _exactly_one_unit(self) -> None:
+        if self._units_given() != 1:
+            raise ValueError("give exactly one of days, weeks, months or years")
+
 
 class PeriodTest(_PeriodFields):
     """A period on its own (``apart: {months: 6}``): exactly one of days, weeks, months or years."""
 
     @model_validator(mode="after")
     def _one_unit(self) -> PeriodTest:
-        if self._units_given() != 1:
-            raise ValueError("give exactly one of days, weeks, months or years")
+        self._exactly_one_unit()
         return self
 
 
@@ -244,8 +250,7 @@ class DurationTest(_PeriodFields):
 
     @model_validator(mode="after")
     def _one_unit(self) -> DurationTest:
-        if self._units_given() != 1:
-            raise ValueError("give exactly one of days, weeks, months or years")
+        self._exactly_one_unit()
         return self
 
 
@@ -266,6 +271,63 @@ class AllergyTest(_Strict):
     severe: bool = False
     categories: tuple[Literal["food", "medication", "environment", "biologic"], ...] = ()
     min_count: int = Field(default=1, ge=1)
+
+
+OrderComparator = Literal["<", "<=", ">", ">="]
+
+
+class OnsetTest(_PeriodFields):
+    """Time since the first recorded onset of a condition in a value set, against a period.
+
+    The first onset is the earliest Condition.onset[x] of the matching conditions; a condition
+    with no onset began no later than its recordedDate (or the as-of date). A partial date means
+    any of its days, and a verdict that differs across them is unknown. No matching condition is
+    false (closed world); unconfirmed or provisional ones that would change the verdict make it
+    unknown. Months and years are calendar units ("more than 5 years" on 22 November 2026: an
+    onset before 22 November 2021).
+    """
+
+    valueset: str
+    op: OrderComparator
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> OnsetTest:
+        self._exactly_one_unit()
+        return self
+
+
+class LabSeriesTest(NumericTest, _PeriodFields):
+    """A lab held to a threshold across a span: every result of the span meets it, and the span is covered.
+
+    The span is the period before the as-of date. The verdict is true when every result after
+    the span's first day meets the threshold, at least one such result exists, and the newest
+    result on or before that first day meets it too (so the run of results covers the span).
+    A result in the span that fails makes it false; otherwise a span not covered, or a result
+    that cannot be read, makes it unknown, never true.
+    """
+
+    analyte: str
+    unit: str
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> LabSeriesTest:
+        self._exactly_one_unit()
+        return self
+
+
+class FamilyHistoryTest(_Strict):
+    """A relative up to ``max_degree`` of kinship with a condition in a value set (FamilyMemberHistory).
+
+    Degrees of genetic relationship: 1 parents, siblings, children; 2 grandparents,
+    grandchildren, aunts, uncles, nieces, nephews, half-siblings; 3 great-grandparents, first
+    cousins (service.facts.family). A matching relative within the degree is true; one whose
+    degree the record does not give is unknown. With family histories on record and none
+    matching, false; with no FamilyMemberHistory in the Bundle at all, unknown (silence is not
+    a negative family history).
+    """
+
+    valueset: str
+    max_degree: int = Field(ge=1, le=3)
 
 
 class All(_Strict):
@@ -342,25 +404,92 @@ class Allergy(_Strict):
     allergy: AllergyTest
 
 
+class ConditionOnset(_Strict):
+    condition_onset: OnsetTest
+
+
+class FamilyHistory(_Strict):
+    family_history: FamilyHistoryTest
+
+
+class LabSeries(_Strict):
+    lab_series: LabSeriesTest
+
+
+class NewestOf(_Strict):
+    """Several numeric labs that answer one question: the newest result among them decides, by its own test.
+
+    ("prothrombin time in seconds or prothrombin activity in %"). Results of two analytes that
+    cannot be told apart in time decide only when their verdicts agree; otherwise unknown.
+    """
+
+    newest_of: tuple[LabTest, ...] = Field(min_length=2)
+
+
+NODE_TYPES: dict[str, type[BaseModel]] = {
+    "all": All,
+    "any": AnyOf,
+    "agree": Agree,
+    "not": Not,
+    "lab": Lab,
+    "lab_uln": LabUln,
+    "lab_positive": LabPositive,
+    "score": Score,
+    "age": Age,
+    "sex": Sex,
+    "sex_specific": SexSpecific,
+    "condition": ConditionNode,
+    "medication": MedicationNode,
+    "medication_duration": MedicationDuration,
+    "procedure": ProcedureNode,
+    "positive_results": PositiveResults,
+    "allergy": Allergy,
+    "condition_onset": ConditionOnset,
+    "lab_series": LabSeries,
+    "newest_of": NewestOf,
+    "family_history": FamilyHistory,
+}
+"""Each logic node type by its single YAML key (the closed operator vocabulary)."""
+
+NODE_TAG = "node:"
+"""Prefix of the union tags in validation error locations (dropped when errors are reported)."""
+
+
+def _node_tag(value: Any) -> str | None:
+    """Pick the node type a YAML mapping means by its single key (None when it has not one key)."""
+    if isinstance(value, dict):
+        return f"{NODE_TAG}{next(iter(value))}" if len(value) == 1 else None
+    for key, model in NODE_TYPES.items():
+        if type(value) is model:
+            return f"{NODE_TAG}{key}"
+    return None
+
+
+# A node is a one-key mapping and its key names its type, so validation tries only that type and
+# an error names only what the author meant (no cascade of every alternative of the union).
 Node = Annotated[
-    All
-    | AnyOf
-    | Agree
-    | Not
-    | Lab
-    | LabUln
-    | LabPositive
-    | Score
-    | Age
-    | Sex
-    | SexSpecific
-    | ConditionNode
-    | MedicationNode
-    | MedicationDuration
-    | ProcedureNode
-    | PositiveResults
-    | Allergy,
-    Field(union_mode="left_to_right"),
+    Annotated[All, Tag("node:all")]
+    | Annotated[AnyOf, Tag("node:any")]
+    | Annotated[Agree, Tag("node:agree")]
+    | Annotated[Not, Tag("node:not")]
+    | Annotated[Lab, Tag("node:lab")]
+    | Annotated[LabUln, Tag("node:lab_uln")]
+    | Annotated[LabPositive, Tag("node:lab_positive")]
+    | Annotated[Score, Tag("node:score")]
+    | Annotated[Age, Tag("node:age")]
+    | Annotated[Sex, Tag("node:sex")]
+    | Annotated[SexSpecific, Tag("node:sex_specific")]
+    | Annotated[ConditionNode, Tag("node:condition")]
+    | Annotated[MedicationNode, Tag("node:medication")]
+    | Annotated[MedicationDuration, Tag("node:medication_duration")]
+    | Annotated[ProcedureNode, Tag("node:procedure")]
+    | Annotated[PositiveResults, Tag("node:positive_results")]
+    | Annotated[Allergy, Tag("node:allergy")]
+    | Annotated[ConditionOnset, Tag("node:condition_onset")]
+    | Annotated[LabSeries, Tag("node:lab_series")]
+    | Annotated[NewestOf, Tag("node:newest_of")]
+    | Annotated[FamilyHistory, Tag("node:family_history")],
+    Discriminator(_node_tag),
 ]
 
 for _model in (
@@ -378,6 +507,15 @@ for _model in (
     _model.model_rebuild()
 
 
+ReviewKind = Literal["judgement", "not_computable"]
+"""Why a person decides: the words call for a judgement, or the data is not in FHIR records at all."""
+
+
+def _kind_needs_review(review: str | None, kind: ReviewKind | None) -> None:
+    if kind is not None and review is None:
+        raise ValueError("review_kind goes with review")
+
+
 class Part(_Strict):
     """A sub-criterion: one testable condition inside a registry line."""
 
@@ -389,6 +527,9 @@ class Part(_Strict):
         default=None,
         description="With review: a person judges only when this names something on record; otherwise the part passes.",
     )
+    review_kind: ReviewKind | None = Field(
+        default=None, description="judgement (the default) or not_computable: the data is not in FHIR records."
+    )
     interpretation: str | None = None
 
     @model_validator(mode="after")
@@ -397,6 +538,7 @@ class Part(_Strict):
             raise ValueError("give exactly one of 'logic' or 'review'")
         if self.on_record is not None and self.review is None:
             raise ValueError("on_record goes with review")
+        _kind_needs_review(self.review, self.review_kind)
         return self
 
 
@@ -412,6 +554,9 @@ class Criterion(_Strict):
         default=None,
         description="With review: a person judges only when this names something on record; otherwise the line passes.",
     )
+    review_kind: ReviewKind | None = Field(
+        default=None, description="judgement (the default) or not_computable: the data is not in FHIR records."
+    )
     parts: tuple[Part, ...] = ()
     interpretation: str | None = None
 
@@ -422,6 +567,7 @@ class Criterion(_Strict):
             raise ValueError("give exactly one of 'logic', 'review' or 'parts'")
         if self.on_record is not None and self.review is None:
             raise ValueError("on_record goes with review")
+        _kind_needs_review(self.review, self.review_kind)
         prefix = "inc-" if self.type == "inclusion" else "exc-"
         if not self.id.startswith(prefix):
             raise ValueError(f"an {self.type} criterion id starts with '{prefix}'")
@@ -476,18 +622,17 @@ class Catalog:
 
 
 def walk_trial(trial: Trial) -> Iterator[tuple[str, Node]]:
-    """Yield (path, node) for every logic node of a trial."""
-    for index, criterion in enumerate(trial.criteria):
-        base = f"criteria[{index}]"
+    """Yield (path, node) for every logic node of a trial; a path starts with the criterion or part id."""
+    for criterion in trial.criteria:
         for key in ("logic", "on_record"):
             node = getattr(criterion, key)
             if node is not None:
-                yield from walk_logic(node, f"{base}.{key}")
-        for part_index, part in enumerate(criterion.parts):
+                yield from walk_logic(node, f"{criterion.id}: {key}")
+        for part in criterion.parts:
             for key in ("logic", "on_record"):
                 node = getattr(part, key)
                 if node is not None:
-                    yield from walk_logic(node, f"{base}.parts[{part_index}].{key}")
+                    yield from walk_logic(node, f"{part.id}: {key}")
 
 
 @dataclass(frozen=True)
@@ -527,6 +672,15 @@ def catalog_reads(trials: Iterable[Trial]) -> CatalogReads:
                 # Evidence of a diagnosis is read over the whole record.
                 name = node.positive_results.analyte
                 analytes[name] = max(analytes.get(name, 0), WHOLE_RECORD_DAYS)
+            elif isinstance(node, ConditionOnset):
+                conditions.add(node.condition_onset.valueset)
+            elif isinstance(node, LabSeries):
+                # A series is read back to the newest result before its span: the whole record.
+                name = node.lab_series.analyte
+                analytes[name] = max(analytes.get(name, 0), WHOLE_RECORD_DAYS)
+            elif isinstance(node, NewestOf):
+                for lab in node.newest_of:
+                    analytes[lab.analyte] = max(analytes.get(lab.analyte, 0), lab.within_days or 0)
             elif isinstance(node, Score):
                 scores = True
             elif isinstance(node, Allergy):
@@ -571,11 +725,108 @@ def walk_logic(node: Node, path: str = "logic") -> Iterator[tuple[str, Node]]:
                 yield from walk_logic(test.implied_by, f"{path}.{key}.implied_by")
 
 
-def _format_error(error: Any) -> str:
-    loc = ""
-    for part in error["loc"]:
-        loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-    return f"{loc}: {error['msg']}" if loc else error["msg"]
+def _key_path(loc: Iterable[str | int]) -> str:
+    """Return a location as YAML keys and list indices (``logic.any[1].lab.unit``), union tags dropped."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not part.startswith(NODE_TAG):
+            path += f".{part}" if path else part
+    return path
+
+
+def _where(data: Any, loc: tuple[str | int, ...]) -> tuple[str, tuple[str | int, ...]]:
+    """Return the criterion (or part) id a location lies in, and the location inside it."""
+    if len(loc) < 2 or loc[0] != "criteria" or not isinstance(loc[1], int):
+        return "", loc
+    try:
+        criterion = data["criteria"][loc[1]]
+        label, rest = str(criterion.get("id") or f"criteria[{loc[1]}]"), loc[2:]
+        if len(rest) >= 2 and rest[0] == "parts" and isinstance(rest[1], int):
+            part = criterion["parts"][rest[1]]
+            label, rest = str(part.get("id") or f"{label} parts[{rest[1]}]"), rest[2:]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return f"criteria[{loc[1]}]", loc[2:]
+    return label, rest
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated, Optional and tuple[...] from a field annotation, down to a model when there is one."""
+    while True:
+        origin, args = get_origin(annotation), get_args(annotation)
+        if origin is Annotated or origin is tuple:
+            annotation = args[0]
+        elif origin in (Union, UnionType) and type(None) in args and len(args) == 2:
+            annotation = next(arg for arg in args if arg is not type(None))
+        else:
+            return annotation
+
+
+def _model_at(model: type[BaseModel], loc: Iterable[str | int]) -> type[BaseModel] | None:
+    """Return the schema model that a location points into, following YAML keys and node tags."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if part.startswith(NODE_TAG):
+            current = NODE_TYPES.get(part.removeprefix(NODE_TAG))
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        fields = {field.alias or name: field for name, field in current.model_fields.items()}
+        if part not in fields:
+            return None
+        current = _unwrap(fields[part].annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _keys_of(model: type[BaseModel] | None) -> str:
+    if model is None:
+        return "see criteria/schema.json"
+    return ", ".join(field.alias or name for name, field in model.model_fields.items())
+
+
+def _what(error: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    """Return what is wrong and what is allowed, for one validation error."""
+    kind, value = error["type"], error.get("input")
+    nodes = ", ".join(NODE_TYPES)
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1]}'; allowed: {_keys_of(_model_at(model, loc[:-1]))}"
+    if kind == "missing":
+        return f"missing key '{loc[-1]}'"
+    if kind == "union_tag_invalid":
+        return f"unknown logic node '{next(iter(value))}'; allowed: {nodes}"
+    if kind == "union_tag_not_found":
+        if isinstance(value, dict):
+            found = ", ".join(map(str, value)) or "none"
+            return f"a logic node has exactly one key (found: {found}); allowed: {nodes}"
+        return f"a logic node is a mapping with one key, got {value!r}; allowed: {nodes}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "value_error" or isinstance(value, (dict, list)) or value is None:
+        return message
+    return f"{message}, got {value!r}"
+
+
+def describe_errors(model: type[BaseModel], data: Any, name: str, error: ValidationError) -> list[str]:
+    """Return one line per real validation error: file, criterion id, YAML key path, what is wrong and allowed.
+
+    A tuple whose items failed also reports itself too short (counting only the valid items);
+    that echo is left out.
+    """
+    lines: list[str] = []
+    for detail in error.errors(include_url=False):
+        value = detail.get("input")
+        counted = (detail.get("ctx") or {}).get("actual_length")
+        if detail["type"] == "too_short" and isinstance(value, (list, tuple)) and counted != len(value):
+            continue
+        loc = tuple(detail["loc"])
+        criterion, inside = _where(data, loc) if model is Trial else ("", loc)
+        where = ": ".join(part for part in (name, criterion, _key_path(inside)) if part)
+        line = f"{where}: {_what(detail, model, loc)}"
+        if line not in lines:
+            lines.append(line)
+    return lines or [f"{name}: does not validate: {error}"]
 
 
 _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -595,13 +846,7 @@ def _validate(model: type[BaseModel], data: Any, name: str, problems: list[str])
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        # Unions report one error per alternative; keep the distinct messages.
-        seen = set()
-        for detail in error.errors(include_url=False, include_input=False):
-            line = f"{name}: {_format_error(detail)}"
-            if line not in seen:
-                seen.add(line)
-                problems.append(line)
+        problems.extend(describe_errors(model, data, name, error))
         return None
 
 
@@ -628,19 +873,49 @@ def load_catalog(directory: Path, copies_per_iu: float | None = None) -> Catalog
     analytes = _validate(AnalyteTable, _read_yaml(directory / "analytes.yaml", problems), "analytes.yaml", problems)
     valuesets: dict[str, ValueSet] = _load_folder(directory / "valuesets", ValueSet, problems)
     trials: dict[str, Trial] = _load_folder(directory / "trials", Trial, problems)
+    units = UnitTable(analytes, copies_per_iu) if analytes is not None else None
+    for path in sorted((directory / "trials").glob("*.yaml")):
+        # References are checked on the YAML as written, so a trial with schema errors still has
+        # its unknown value sets, analytes and units reported in the same pass.
+        data = _read_yaml(path, [])
+        problems.extend(check_references(f"trials/{path.name}", data, set(valuesets), analytes, units))
     if not trials and not problems:
         problems.append("trials/: no trial files")
     if meta is not None:
         for field_name, vs_id in meta.score_inputs:
             if vs_id not in valuesets:
                 problems.append(f"catalog.yaml: score_inputs.{field_name}: unknown value set '{vs_id}'")
-    units = UnitTable(analytes, copies_per_iu) if analytes is not None else None
     for trial in trials.values():
         problems.extend(_check_trial(trial, valuesets, analytes, units))
     if problems or meta is None or analytes is None or units is None:
         raise CatalogError(problems)
     matchers = {vs_id: CodeMatcher(vs) for vs_id, vs in valuesets.items()}
-    return Catalog(meta.catalog_version, meta, trials, matchers, analytes, units)
+    return Catalog(catalog_version(directory, meta.catalog_version), meta, trials, matchers, analytes, units)
+
+
+CONTENT_FILES = ("catalog.yaml", "analytes.yaml", "valuesets/*.yaml", "trials/*.yaml", "sources/*.txt")
+"""The files whose bytes make the catalogue: any change to one changes the catalogue version."""
+
+
+def catalog_digest(directory: Path) -> str:
+    """Return a SHA-256 over the catalogue's files (relative name and bytes, in name order)."""
+    digest = hashlib.sha256()
+    paths = sorted({path for pattern in CONTENT_FILES for path in directory.glob(pattern)})
+    for path in paths:
+        name = path.relative_to(directory).as_posix().encode()
+        data = path.read_bytes()
+        # Length-prefixed, so that no two different catalogues can give the same byte stream.
+        digest.update(len(name).to_bytes(8, "big") + name + len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def catalog_version(directory: Path, label: str) -> str:
+    """Return the version an answer names: the author's label, then 12 hex digits of the content digest.
+
+    The label (catalog.yaml ``catalog_version``) is for people; the digest changes whenever any
+    trial, value set, the analyte table or catalog.yaml changes, bumped label or not.
+    """
+    return f"{label}+{catalog_digest(directory)[:12]}"
 
 
 def _check_trial(
@@ -660,14 +935,6 @@ def _check_trial(
     for path, node in walk_trial(trial):
         where = f"{name}: {path}"
         test: Any = None
-        for key in ("condition", "medication", "procedure", "medication_duration"):
-            test = getattr(node, key, None)
-            if test is not None and test.valueset not in valuesets:
-                problems.append(f"{where}.{key}.valueset: unknown value set '{test.valueset}'")
-            stage = getattr(test, "stage", None)
-            for field in ("counts", "other"):
-                if stage is not None and getattr(stage, field) not in valuesets:
-                    problems.append(f"{where}.{key}.stage.{field}: unknown value set '{getattr(stage, field)}'")
         for key in ("medication", "procedure", "medication_duration"):
             if getattr(getattr(node, key, None), "severity", ()) or getattr(getattr(node, key, None), "stage", None):
                 problems.append(f"{where}.{key}.severity: only a condition has a severity or stage")
@@ -676,28 +943,79 @@ def _check_trial(
         if isinstance(node, PositiveResults):
             evidence_name = node.positive_results.analyte
             evidence = analytes.analytes.get(evidence_name)
-            if evidence is None:
-                problems.append(f"{where}.positive_results.analyte: unknown analyte '{evidence_name}'")
-            elif evidence.kind == "quantity":
+            if evidence is not None and evidence.kind == "quantity":
                 problems.append(f"{where}.positive_results.analyte: '{evidence_name}' has no qualitative results")
+        numeric: list[LabSeriesTest | LabTest] = [node.lab_series] if isinstance(node, LabSeries) else []
+        numeric += list(node.newest_of) if isinstance(node, NewestOf) else []
+        for series in numeric:
+            entry = analytes.analytes.get(series.analyte)
+            if entry is not None and entry.kind == "qualitative":
+                problems.append(f"{where}: '{series.analyte}' has no numeric values; allowed: a quantity analyte")
         for key in ("lab", "lab_uln", "lab_positive"):
             test = getattr(node, key, None)
             if test is None:
                 continue
-            for other in getattr(test, "or_analytes", ()):
-                if other not in analytes.analytes:
-                    problems.append(f"{where}.{key}.or_analytes: unknown analyte '{other}'")
             analyte = analytes.analytes.get(test.analyte)
             if analyte is None:
-                problems.append(f"{where}.{key}.analyte: unknown analyte '{test.analyte}'")
                 continue
-            unit = getattr(test, "unit", None)
-            if unit is not None and units.declared(analyte, unit) is None:
-                problems.append(f"{where}.{key}.unit: unknown unit '{unit}' for {test.analyte}")
             if key in ("lab", "lab_uln") and analyte.kind == "qualitative":
                 problems.append(f"{where}.{key}.analyte: '{test.analyte}' has no numeric values")
             if key == "lab_uln" and (analyte.uln is None or units.declared(analyte, analyte.uln.unit) is None):
                 problems.append(f"{where}.{key}.analyte: '{test.analyte}' has no fallback ULN in analytes.yaml")
+    return problems
+
+
+def _suggest(name: str, known: Iterable[str], what: str) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=3)
+    return f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"allowed: {what}"
+
+
+def check_references(
+    name: str, data: Any, valuesets: set[str], analytes: AnalyteTable | None, units: UnitTable | None
+) -> list[str]:
+    """Return a line for each value set, analyte or unit a trial's YAML names that the catalogue lacks."""
+    problems: list[str] = []
+    criteria = data.get("criteria") if isinstance(data, dict) else None
+    if not isinstance(criteria, list):
+        return problems
+
+    def report(loc: tuple[str | int, ...], what: str) -> None:
+        criterion, inside = _where(data, loc)
+        problems.append(f"{name}: {criterion}: {_key_path(inside)}: {what}")
+
+    def visit(value: Any, loc: tuple[str | int, ...]) -> None:
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, (*loc, index))
+            return
+        if not isinstance(value, dict):
+            return
+        named = [("valueset", value.get("valueset"))]
+        if loc and loc[-1] == "stage":  # a grade/stage filter names two value sets
+            named += [("counts", value.get("counts")), ("other", value.get("other"))]
+        for key, valueset in named:
+            if isinstance(valueset, str) and valueset not in valuesets:
+                hint = _suggest(valueset, valuesets, "a file name under valuesets/")
+                report((*loc, key), f"unknown value set '{valueset}'; {hint}")
+        if analytes is not None:
+            table = analytes.analytes
+            for key in ("analyte", "or_analytes", "analytes"):
+                names = value.get(key)
+                for index, analyte in enumerate(names if isinstance(names, list) else [names]):
+                    if isinstance(analyte, str) and analyte not in table:
+                        where = (*loc, key, index) if isinstance(names, list) else (*loc, key)
+                        hint = _suggest(analyte, table, "an analyte of analytes.yaml")
+                        report(where, f"unknown analyte '{analyte}'; {hint}")
+            entry, unit = table.get(str(value.get("analyte"))), value.get("unit")
+            unknown_unit = entry is not None and isinstance(unit, str) and units is not None
+            if entry is not None and unknown_unit and units is not None and units.declared(entry, str(unit)) is None:
+                allowed = ", ".join(sorted({entry.canonical_unit, *entry.units} - {""})) or "none (not numeric)"
+                report((*loc, "unit"), f"unknown unit '{unit}' for {value['analyte']}; allowed: {allowed}")
+        for key, item in value.items():
+            visit(item, (*loc, key))
+
+    for index, criterion in enumerate(criteria):
+        visit(criterion, ("criteria", index))
     return problems
 
 

@@ -26,17 +26,24 @@ from service.criteria import (
     AnyOf,
     Catalog,
     ConditionNode,
+    ConditionOnset,
     Criterion,
     DurationTest,
+    FamilyHistory,
+    FamilyHistoryTest,
     Lab,
     LabPositive,
+    LabSeries,
+    LabSeriesTest,
     LabTest,
     LabUln,
     MedicationDuration,
     MedicationNode,
+    NewestOf,
     Node,
     Not,
     NumericTest,
+    OnsetTest,
     Part,
     PositiveResults,
     ProcedureNode,
@@ -63,6 +70,7 @@ from service.facts import (
     severity_of,
     stage_of,
 )
+from service.facts.model import UNCERTAIN_CONDITION
 from service.logic import Outcome, Truth, all_of, any_of, not_, outcome_of, worst_outcome
 from service.terminology import Analyte, CodeMatcher, clauses, describe_codings
 
@@ -102,6 +110,10 @@ class CriterionResult:
     evidence: tuple[Evidence, ...]
     missing: tuple[str, ...]
     interpretation: str | None
+    review_kind: str | None = None  # for a review outcome: "judgement" or "not_computable"
+
+
+REVIEW_WORDS = {"judgement": "needs a person", "not_computable": "not computable from FHIR data"}
 
 
 def _num(value: float) -> str:
@@ -271,6 +283,14 @@ class Evaluator:
             return self._positive_results(node)
         if isinstance(node, Allergy):
             return self._allergy(node)
+        if isinstance(node, ConditionOnset):
+            return self._onset(node.condition_onset)
+        if isinstance(node, LabSeries):
+            return self._lab_series(node.lab_series)
+        if isinstance(node, NewestOf):
+            return self._newest_of(node)
+        if isinstance(node, FamilyHistory):
+            return self._family(node.family_history)
         raise TypeError(f"unsupported node {type(node).__name__}")  # the schema forbids this
 
     def _combine(self, results: list[NodeResult], *, conjunction: bool) -> NodeResult:
@@ -312,32 +332,18 @@ class Evaluator:
         group = self.facts.newest(test.analyte, self.as_of, days)
         if not group:
             return _no_result(analyte.display, days, self.as_of, f"; needs {analyte.display} {wanted}")
-        units = self.catalog.units
-        conversion = units.declared(analyte, test.unit)
-        assert conversion is not None  # the loader checked the criterion's unit
         results = []
         for value in group:
             limit = analyte.detection_limit_max
             if value.value is None and value.positive is False and limit is not None and not value.unreadable:
+                conversion = self.catalog.units.declared(analyte, test.unit)
+                assert conversion is not None  # the loader checked the criterion's unit
                 results.append(self._not_detected(test, value, limit.value, conversion.factor, wanted))
                 continue
             if value.unreadable is not None or value.value is None:
                 results.append(_unreadable(analyte.display, value))
                 continue
-            low, low_open, high, high_open = lab_interval(value)
-            if conversion.offset or conversion.log10:
-                # Affine or log units: express the patient's interval in the criterion's unit.
-                interval = (
-                    units.from_canonical(conversion, low) if math.isfinite(low) else low,
-                    low_open,
-                    units.from_canonical(conversion, high) if math.isfinite(high) else high,
-                    high_open,
-                )
-                truth = numeric_truth(interval, test, 1.0)
-                shown = units.from_canonical(conversion, value.value)
-            else:
-                truth = numeric_truth((low, low_open, high, high_open), test, conversion.factor)
-                shown = value.value / conversion.factor
+            truth, shown = self._value_truth(value, test, analyte, test.unit)
             result = self._lab_result(truth, analyte.display, value, shown, test.unit, wanted)
             if truth is Truth.UNKNOWN and value.low != value.high:
                 result.missing = [f"{analyte.display} reported in {test.unit} (its conversion depends on the assay)"]
@@ -354,6 +360,157 @@ class Evaluator:
         reason = verdicts.get(truth, f"{display} {stated} cannot be compared with {wanted}")
         missing = [f"a quantified {display} result"] if truth is Truth.UNKNOWN else []
         return NodeResult(truth, [reason], [value.evidence()], missing)
+
+    def _value_truth(self, value: LabValue, test: NumericTest, analyte: Analyte, unit: str) -> tuple[Truth, float]:
+        """Return whether a readable result meets a numeric test given in ``unit``, and its value in that unit."""
+        units = self.catalog.units
+        conversion = units.declared(analyte, unit)
+        assert conversion is not None and value.value is not None  # the loader checked the unit
+        low, low_open, high, high_open = lab_interval(value)
+        if conversion.offset or conversion.log10:
+            # Affine or log units: express the patient's interval in the criterion's unit.
+            interval = (
+                units.from_canonical(conversion, low) if math.isfinite(low) else low,
+                low_open,
+                units.from_canonical(conversion, high) if math.isfinite(high) else high,
+                high_open,
+            )
+            return numeric_truth(interval, test, 1.0), units.from_canonical(conversion, value.value)
+        truth = numeric_truth((low, low_open, high, high_open), test, conversion.factor)
+        return truth, value.value / conversion.factor
+
+    def _newest_of(self, node: NewestOf) -> NodeResult:
+        """The newest result among several analytes decides, by that analyte's own test."""
+        table = self.catalog.analytes.analytes
+        names = " or ".join(table[test.analyte].display for test in node.newest_of)
+        newest: list[tuple[LabValue, LabTest]] = []
+        for test in node.newest_of:
+            days = test.within_days or table[test.analyte].lookback_days
+            group = self.facts.newest(test.analyte, self.as_of, days)
+            if group:
+                newest.append((group[0], test))
+        if not newest:
+            return NodeResult(Truth.UNKNOWN, [f"no result of {names} on record"], [], [f"a result of {names}"])
+        # Keep the results no other result is known to be newer than (one, or several not orderable).
+        deciding = [(v, t) for v, t in newest if not any(o.newer_than(v) is True for o, _ in newest if o is not v)]
+        results = [self._lab(Lab(lab=test)) for _, test in deciding]
+        out = _agreeing(results, names)
+        out.reasons = [f"newest of {names}: {reason}" for reason in out.reasons]
+        return out
+
+    def _lab_series(self, test: LabSeriesTest) -> NodeResult:
+        """Every result of the span meets the test, and the newest before the span does too (the span covered)."""
+        analyte = self.catalog.analytes.analytes[test.analyte]
+        period = test.period
+        assert period is not None  # the schema requires one
+        first_day = period.before(self.as_of)
+        wanted = describe_test(test, test.unit)
+        span = f"the {period.words()} before {self.as_of} (since {first_day})"
+        values = [v for v in self.facts.labs.get(test.analyte, ()) if v.effective <= self.as_of]
+        inside = [v for v in values if v.effective > first_day]
+        anchor = next((v for v in values if v.effective <= first_day), None)
+        verdicts: list[tuple[LabValue, Truth, str]] = []
+        for value in [*inside, *([anchor] if anchor else [])]:
+            if value.unreadable is not None or value.value is None:
+                verdicts.append((value, Truth.UNKNOWN, f"{analyte.display} on {value.effective} cannot be read"))
+                continue
+            truth, shown = self._value_truth(value, test, analyte, test.unit)
+            stated = f"{analyte.display} {value.comparator or ''}{_num(shown)} {test.unit} on {value.effective}"
+            verdicts.append((value, truth, stated))
+        failing = [(v, why) for v, truth, why in verdicts if truth is Truth.FALSE and v in inside]
+        if failing:
+            value, why = failing[0]
+            return NodeResult(Truth.FALSE, [f"{why}, not {wanted}, within {span}"], [value.evidence()])
+        needs = f"{analyte.display} results {wanted} covering {span}"
+        evidence = [v.evidence() for v, _, _ in verdicts][:MAX_EVIDENCE]
+        unclear = [why for _, truth, why in verdicts if truth is not Truth.TRUE]
+        if not inside or anchor is None or unclear:
+            if unclear:
+                gap = unclear[0]
+            elif not inside:
+                gap = f"no {analyte.display} result within {span}"
+            else:
+                gap = f"no {analyte.display} result on or before {first_day}"
+            return NodeResult(Truth.UNKNOWN, [f"{gap}: the span is not shown covered"], evidence, [needs])
+        reason = (
+            f"{analyte.display} {wanted} in all {len(verdicts)} results from {anchor.effective} "
+            f"to {inside[0].effective}, covering {span}"
+        )
+        return NodeResult(Truth.TRUE, [reason], evidence)
+
+    def _family(self, test: FamilyHistoryTest) -> NodeResult:
+        """A relative within the degree of kinship with a condition of the value set."""
+        matcher = self.catalog.valuesets[test.valueset]
+        wanted = f"{matcher.title} in a relative up to degree {test.max_degree}"
+        found = [
+            (relative, label)
+            for relative in self.facts.family
+            for codings, texts in relative.conditions
+            if (label := matcher.first_match(codings, texts)) is not None
+        ]
+        within = [(r, label) for r, label in found if r.degree is not None and r.degree <= test.max_degree]
+        if within:
+            relative, label = within[0]
+            reason = f"family history: {label} in a {relative.relationship} (degree {relative.degree}), so {wanted}"
+            return NodeResult(Truth.TRUE, [reason], [Evidence(r.reference, r.relationship) for r, _ in within])
+        unclear = [(r, label) for r, label in found if r.degree is None]
+        if unclear:
+            relative, label = unclear[0]
+            reason = f"family history: {label} in a relative of unstated kinship ({relative.relationship})"
+            needs = [f"the kinship of the relative with {matcher.title}"]
+            return NodeResult(Truth.UNKNOWN, [reason], [Evidence(relative.reference, relative.relationship)], needs)
+        if not self.facts.family_read:
+            needs = [f"the family history ({matcher.title} in relatives)"]
+            return NodeResult(Truth.UNKNOWN, ["no family history on record"], [], needs)
+        return NodeResult(Truth.FALSE, [f"family history on record: no {wanted}"])
+
+    def _onset(self, test: OnsetTest) -> NodeResult:
+        """Time since the first recorded onset of a condition of a value set, against a period."""
+        period = test.period
+        assert period is not None  # the schema requires one
+        threshold = period.before(self.as_of)
+        title = self.catalog.valuesets[test.valueset].title
+        words = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most"}[test.op]
+        wanted = f"{title} for {words} {period.words()}"
+        found = [(r, label) for r, label in self.matches("condition", test.valueset) if not _after(r, self.as_of)]
+        if not found:
+            return NodeResult(Truth.FALSE, [f"no record of {title}, so not {wanted}"])
+        certain = [(r, label) for r, label in found if r.verification not in UNCERTAIN_CONDITION]
+
+        def first_onset(records: list[tuple[ClinicalRecord, str]]) -> tuple[dt.date, dt.date, ClinicalRecord] | None:
+            spans = [(*_onset_span(r, self.as_of), r) for r, _ in records]
+            if not spans:
+                return None
+            earliest = min(spans, key=lambda item: (item[1], item[0]))
+            return min(lo for lo, _, _ in spans), earliest[1], earliest[2]
+
+        def truth_of(onset: tuple[dt.date, dt.date, ClinicalRecord] | None) -> Truth:
+            if onset is None:
+                return Truth.FALSE
+            low, high, _ = onset
+            return _elapsed_truth(low, high, test.op, threshold)
+
+        decided, everything = first_onset(certain), first_onset(found)
+        truth = truth_of(decided)
+        if truth_of(everything) is not truth:
+            truth = Truth.UNKNOWN
+        shown = decided or everything
+        assert shown is not None
+        low, high, record = shown
+        if low == high:
+            began = f"{low}"
+        else:
+            began = f"on or before {high}" if low == dt.date.min else f"between {low} and {high}"
+        stated = f"{title} first recorded with onset {began} ({record.display})"
+        if truth is Truth.TRUE:
+            reason = f"{stated}: {words} {period.words()} before {self.as_of}"
+        elif truth is Truth.FALSE:
+            reason = f"{stated}: not {words} {period.words()} before {self.as_of}"
+        else:
+            reason = f"{stated}: cannot tell whether {words} {period.words()} before {self.as_of}"
+        missing = [f"the onset date of {title}"] if truth is Truth.UNKNOWN else []
+        evidence = [Evidence(r.reference, r.display) for r, _ in found][:MAX_EVIDENCE]
+        return NodeResult(truth, [reason], evidence, missing)
 
     def _lab_result(
         self, truth: Truth, display: str, value: LabValue, shown: float, unit: str, wanted: str
@@ -896,16 +1053,18 @@ class Evaluator:
         if item.review is not None and item.on_record is not None:
             return self._review_on_record(item, parent, ctype)
         if item.review is not None:
+            kind = item.review_kind or "judgement"
             return CriterionResult(
                 item.id,
                 parent,
                 ctype,
                 item.text,
                 Outcome.REVIEW,
-                f"needs a person: {item.review}",
+                f"{REVIEW_WORDS[kind]}: {item.review}",
                 (),
                 (),
                 item.interpretation,
+                kind,
             )
         assert item.logic is not None
         result = self.node(item.logic)
@@ -944,6 +1103,30 @@ class Evaluator:
         return CriterionResult(
             item.id, parent, ctype, item.text, outcome, reason, tuple(found.evidence), missing, item.interpretation
         )
+
+
+def _after(record: ClinicalRecord, as_of: dt.date) -> bool:
+    """Whether a record began only after the as-of date (it does not count yet)."""
+    return record.start is not None and record.start.start > as_of
+
+
+def _onset_span(record: ClinicalRecord, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """Return the earliest and latest day a condition can have begun: its onset, else on or before its recording."""
+    if record.start is not None:
+        return record.start.start, min(record.start.end, as_of)
+    return dt.date.min, min(record.recorded or as_of, as_of)
+
+
+def _elapsed_truth(low: dt.date, high: dt.date, op: str, threshold: dt.date) -> Truth:
+    """Whether the time from an onset in [low, high] to the as-of date is op the period ending at threshold."""
+    # elapsed > P  <=>  onset < threshold;  elapsed >= P  <=>  onset <= threshold (and mirrored).
+    holds = {
+        ">": (high < threshold, low >= threshold),
+        ">=": (high <= threshold, low > threshold),
+        "<": (low > threshold, high <= threshold),
+        "<=": (low >= threshold, high < threshold),
+    }[op]
+    return Truth.TRUE if holds[0] else (Truth.FALSE if holds[1] else Truth.UNKNOWN)
 
 
 def _period_words(test: RecordTest) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.encounter import Encounter
+from fhir.resources.R4B.familymemberhistory import FamilyMemberHistory
 from fhir.resources.R4B.medication import Medication
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationdispense import MedicationDispense
@@ -51,6 +52,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "Encounter": Encounter,
     "Procedure": Procedure,
     "AllergyIntolerance": AllergyIntolerance,
+    "FamilyMemberHistory": FamilyMemberHistory,
 }
 
 BUNDLE_TYPES = frozenset(
@@ -188,6 +190,7 @@ READ_ELEMENTS: dict[str, frozenset[str]] = {
             "verificationStatus",
         }
     ),
+    "FamilyMemberHistory": frozenset({"resourceType", "id", "patient", "status", "relationship", "condition"}),
 }
 
 

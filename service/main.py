@@ -33,6 +33,7 @@ from starlette.requests import ClientDisconnect
 from service import __doc__ as package_doc
 from service.admission import Admission, AdmissionMiddleware, Reason
 from service.api import FHIR_JSON, router
+from service.catalogue_routes import router as catalogue_router
 from service.cds import router as cds_router
 from service.criteria import load_catalog
 from service.docs import router as docs_router
@@ -607,6 +608,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(cds_router)
     app.include_router(fhir_router)
+    app.include_router(catalogue_router)  # the catalogue as FHIR R5 (issue 14)
     # Imported here: the web view's session signer reads hash_key from this module.
     from service.web.routes import install as install_web
 

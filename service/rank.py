@@ -78,7 +78,12 @@ def summarise(trial: Trial, results: Sequence[CriterionResult], deceased: str = 
     leaves = leaf_results(results)
     reasons = tuple(f"{r.type} {r.id}: {r.reason}" for r in leaves if r.outcome is Outcome.FAIL)
     missing = tuple(dict.fromkeys(m for r in leaves if r.outcome is Outcome.UNKNOWN for m in r.missing))
-    review = tuple(f"{r.id}: {r.text}" for r in leaves if r.outcome is Outcome.REVIEW)
+    # A review item not computable from FHIR data says so; one needing a judgement reads as before.
+    review = tuple(
+        f"{r.id}: {r.text}" + (" (not computable from FHIR data)" if r.review_kind == "not_computable" else "")
+        for r in leaves
+        if r.outcome is Outcome.REVIEW
+    )
     status = trial_status(results)
     if deceased:
         status = Status.INELIGIBLE

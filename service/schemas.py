@@ -79,6 +79,10 @@ class CriterionOut(Model):
     evidence: list[EvidenceOut]
     missing: list[str] = Field(description="Data that would decide an unknown criterion.")
     interpretation: str | None = None
+    review_kind: Literal["judgement", "not_computable"] | None = Field(
+        default=None,
+        description="For a review outcome: needs a person's judgement, or not computable from FHIR data.",
+    )
 
 
 class TrialResultOut(Model):
@@ -232,6 +236,9 @@ class CriterionDefinition(Model):
     text: str
     logic: str | None = Field(description="The computed logic in readable form; null for review items.")
     review: str | None
+    review_kind: Literal["judgement", "not_computable"] | None = Field(
+        default=None, description="For a review item: needs a person's judgement, or not computable from FHIR data."
+    )
     interpretation: str | None
 
 
@@ -373,6 +380,7 @@ def _criterion(result: CriterionResult) -> CriterionOut:
         evidence=[EvidenceOut(reference=e.reference, display=e.display) for e in result.evidence],
         missing=list(result.missing),
         interpretation=result.interpretation,
+        review_kind=result.review_kind,
     )
 
 
@@ -469,6 +477,7 @@ def trial_detail(trial: Trial, catalog_version: str) -> TrialDetail:
                 text=item.text,
                 logic=readable(item.logic) if item.logic is not None else None,
                 review=item.review,
+                review_kind=(item.review_kind or "judgement") if item.review is not None else None,
                 interpretation=item.interpretation,
             )
         )

@@ -432,6 +432,7 @@ class CodeMatcher:
     """A compiled value set: exact codes, ICD/ATC prefixes (minus carve-outs) and whole-word names."""
 
     def __init__(self, valueset: ValueSet) -> None:
+        self.valueset = valueset
         self.id = valueset.id
         self.title = valueset.title
         self.implied_by_treatment = valueset.implied_by_treatment

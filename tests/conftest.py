@@ -1,4 +1,10 @@
-"""Shared fixtures: the real catalogue, loaded once."""
+"""Shared fixtures: the catalogue, loaded once.
+
+The trial-driven tests take the catalogue and the case files as data: ``TRIALMATCH_CRITERIA_DIR``
+(which the service's settings read too) and ``TRIALMATCH_CASES_DIR`` point them at another
+catalogue and its case files (tests/cases/test_added_trial.py runs them on a copy with a trial
+added).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import os
 import pytest
 
 from service.criteria import Catalog, load_catalog
-from service.settings import default_criteria_dir
+from tests.catalogue import criteria_dir
 
 # Apps built by the tests run their work in threads (the default, two worker processes per app,
 # would start processes for every app a test builds); tests/api/test_server.py runs processes.
@@ -16,5 +22,5 @@ os.environ.setdefault("TRIALMATCH_WORK_PROCESSES", "0")
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
-    """The catalogue under criteria/, validated as the service validates it at start-up."""
-    return load_catalog(default_criteria_dir())
+    """The catalogue the tests run on, validated as the service validates it at start-up."""
+    return load_catalog(criteria_dir())

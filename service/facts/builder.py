@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.facts.family import read_family
 from service.facts.labs import LabReader
 from service.facts.model import ADMINISTRATIVE_GENDER, PatientFacts, date_span
 from service.facts.records import MEDICATION_RECORDS, RecordReader
@@ -65,6 +66,11 @@ class FactBuilder:
             proc = self.records.procedure(read, facts)
             if proc is not None:
                 facts.procedures.append(proc)
+        for read in intake.resources.get("FamilyMemberHistory", ()):
+            facts.family_read = True
+            relative = read_family(read)
+            if relative is not None:
+                facts.family.append(relative)
         for read in intake.resources.get("AllergyIntolerance", ()):
             allergy = self.records.allergy(read)
             if allergy is not None:

@@ -207,6 +207,16 @@ class AllergyRecord:
     status: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FamilyRecord:
+    """A relative's history: the kinship degree (None when the relationship does not say) and the conditions."""
+
+    relationship: str
+    degree: int | None
+    conditions: tuple[tuple[tuple[Coding, ...], tuple[str, ...]], ...]  # (codings, texts) per condition
+    reference: str
+
+
 @dataclass(frozen=True)
 class ScoreInput:
     """A value a score used, with its date and source."""
@@ -269,6 +279,8 @@ class PatientFacts:
     procedures: list[ClinicalRecord]
     allergies: list[AllergyRecord]
     scores: dict[str, ScoreResult] = field(default_factory=dict)
+    family: list[FamilyRecord] = field(default_factory=list)
+    family_read: bool = False  # whether the Bundle held any FamilyMemberHistory
     warnings: list[str] = field(default_factory=list)
     deceased_note: str = ""
     # Resource types the caller could not provide (a failed CDS Hooks prefetch, a partial

@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.main import create_app
-from service.settings import Settings, default_criteria_dir
+from service.settings import Settings
+from tests.catalogue import criteria_dir
 
 BASELINE = Path(__file__).resolve().parents[1] / "cases" / "bundles" / "hbv_decompensated_baseline.json"
 FHIR = {"content-type": "application/fhir+json"}
@@ -17,8 +18,8 @@ FHIR = {"content-type": "application/fhir+json"}
 
 @pytest.fixture(scope="session")
 def client() -> Iterator[TestClient]:
-    """A client of the app built on the real catalogue with default limits."""
-    with TestClient(create_app(Settings(criteria_dir=default_criteria_dir()))) as test_client:
+    """A client of the app built on the catalogue the tests run on with default limits."""
+    with TestClient(create_app(Settings(criteria_dir=criteria_dir()))) as test_client:
         yield test_client
 
 

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from service.criteria import Catalog
 from service.main import create_app
 from service.settings import Settings, default_criteria_dir
 from tests.api.conftest import FHIR
@@ -23,16 +24,17 @@ def _outcome(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
-def test_health_reports_catalogue(client: TestClient) -> None:
-    """GET /health answers ok with the catalogue version and five trials."""
+def test_health_reports_catalogue(client: TestClient, catalog: Catalog) -> None:
+    """GET /health answers ok with the catalogue's content-derived version and its number of trials."""
     body = client.get("/health").json()
-    assert body["status"] == "ok" and body["trials"] == 5 and body["catalogVersion"]
+    assert body["status"] == "ok" and body["trials"] == len(catalog.trials)
+    assert body["catalogVersion"] == catalog.version
 
 
-def test_trials_list_and_detail(client: TestClient) -> None:
-    """GET /trials lists five trials with counts; GET /trials/{id} shows words and readable logic."""
+def test_trials_list_and_detail(client: TestClient, catalog: Catalog) -> None:
+    """GET /trials lists every trial with counts; GET /trials/{id} shows words and readable logic."""
     listing = client.get("/trials").json()
-    assert len(listing["trials"]) == 5
+    assert sorted(t["id"] for t in listing["trials"]) == sorted(catalog.trials)
     first = listing["trials"][0]
     assert set(first) == {"id", "title", "phase", "sponsor", "url", "criteriaCounts"}
     detail = client.get("/trials/NCT05227846").json()
@@ -42,8 +44,8 @@ def test_trials_list_and_detail(client: TestClient) -> None:
     _outcome(client.get("/trials/NCT00000000"), 404)
 
 
-def test_match_returns_every_trial_ranked(client: TestClient, baseline_bytes: bytes) -> None:
-    """POST /match gives all five trials ranked, each criterion with outcome, reason and evidence."""
+def test_match_returns_every_trial_ranked(client: TestClient, baseline_bytes: bytes, catalog: Catalog) -> None:
+    """POST /match gives every trial ranked, each criterion with outcome, reason and evidence."""
     response = client.post("/match?asOf=2026-11-22", content=baseline_bytes, headers=FHIR)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -54,7 +56,7 @@ def test_match_returns_every_trial_ranked(client: TestClient, baseline_bytes: by
         "sex": "male",
         "deceased": None,
     }
-    assert [r["rank"] for r in body["results"]] == [1, 2, 3, 4, 5]
+    assert [r["rank"] for r in body["results"]] == list(range(1, len(catalog.trials) + 1))
     order = {"eligible": 0, "possibly_eligible": 1, "ineligible": 2}
     keys = [(order[r["status"]], -r["score"], r["trial"]["id"]) for r in body["results"]]
     assert keys == sorted(keys)

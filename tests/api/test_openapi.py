@@ -145,8 +145,11 @@ def test_success_responses_have_one_media_type() -> None:
         if method == "head":
             assert "content" not in operation["responses"]["200"], "a HEAD answer has no body"
             continue
+        # FHIR operations, the capability and operation definitions and the catalogue's FHIR reads
+        # answer FHIR JSON; the rest answer JSON.
         fhir_only = ("/ResearchStudy/$match", "/metadata", "/OperationDefinition/ResearchStudy-match")
-        expected = ["application/fhir+json"] if path in fhir_only else ["application/json"]
+        fhir = path in fhir_only or path.split("/")[1] in ("ResearchStudy", "ValueSet")
+        expected = ["application/fhir+json"] if fhir else ["application/json"]
         assert list(operation["responses"]["200"]["content"]) == expected, f"{method} {path}"
 
 

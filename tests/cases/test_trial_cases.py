@@ -20,8 +20,9 @@ import yaml
 
 from service.criteria import Catalog
 from service.pipeline import match
+from tests.catalogue import cases_dir
 
-CASES_DIR = Path(__file__).parent
+CASES_DIR = cases_dir()
 BUNDLES_DIR = CASES_DIR / "bundles"
 
 

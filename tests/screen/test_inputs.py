@@ -173,6 +173,6 @@ def test_medication_resources_are_joined_to_the_records_that_reference_them(
     answer = orjson.loads(match_out(match(bundle, catalog, AS_OF)).model_dump_json(by_alias=True))
     expected = list(verdict_rows(answer, case.patient_id, list(catalog.trials)))
     assert [list(row.values()) for row in read_csv(tmp_path / "out" / "verdicts.csv")] == expected
-    # Without the join, the drug would be unidentified and NCT05948982 inc-1c (antiviral > 90 days) could not pass.
+    # Without the join, the drug would be unidentified and NCT05948982 inc-3b (antiviral > 3 months) could not pass.
     row = next(r for r in read_csv(tmp_path / "out" / "verdicts.csv") if r["trial_id"] == "NCT05948982")
-    assert "inc-1c" not in row["failed"] + row["unknown"]
+    assert "inc-3b" not in row["failed"] + row["unknown"]

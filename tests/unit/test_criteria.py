@@ -2,50 +2,28 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from service.authoring.record import read_record
 from service.cli import main as cli_main
 from service.criteria import Catalog, CatalogError, load_catalog, schema_text
-from service.settings import default_criteria_dir
+from tests.catalogue import criteria_dir
 
-CRITERIA = default_criteria_dir()
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-SEED_FILES = {
-    "NCT03826433": "000_bdc80e2855333e9a.txt",
-    "NCT05948982": "001_3175c85a2d4cdc10.txt",
-    "NCT03209986": "002_f861453f9ef4fb04.txt",
-    "NCT05227846": "003_dc7ddbc0f3239523.txt",
-    "NCT01728727": "004_8b06d384d7eacb49.txt",
+CRITERIA = criteria_dir()
+# Each trial names its registry record (``source``), a capture kept under criteria/sources/.
+SOURCES = {
+    path.stem: CRITERIA / "sources" / yaml.safe_load(path.read_text(encoding="utf-8"))["source"]
+    for path in sorted((CRITERIA / "trials").glob("*.yaml"))
 }
-# Where each record's criteria start and end (the captures carry page menus and footers).
-SECTION = re.compile(
-    r"Inclusion [Cc]riteria:?(.*?)(?:Trial design|Sites / Locations|To learn more about this study)", re.S
-)
+TRIAL_IDS = sorted(SOURCES)
 
 
 def _normal(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").split())
-
-
-def seed_sentences(trial_id: str) -> list[str]:
-    """Return the sentences and semicolon-separated clauses of a seed's criteria section."""
-    text = (SEEDS / SEED_FILES[trial_id]).read_text(encoding="utf-8")
-    match = SECTION.search(text)
-    assert match, f"no criteria section found in {SEED_FILES[trial_id]}"
-    body = re.sub(r"Exclusion [Cc]riteria:?", "\n", match.group(1))
-    pieces = []
-    for line in body.splitlines():
-        line = re.sub(r"^\s*(?:[•\-]|\d+\.)\s*", "", line)
-        for piece in re.split(r"(?<=[.;])\s+", line):
-            piece = _normal(piece).rstrip(" -")
-            if len(piece) > 3:
-                pieces.append(piece)
-    return pieces
 
 
 def test_committed_schema_matches_the_pydantic_schema() -> None:
@@ -53,18 +31,17 @@ def test_committed_schema_matches_the_pydantic_schema() -> None:
     assert (CRITERIA / "schema.json").read_text(encoding="utf-8") == schema_text()
 
 
-def test_catalogue_has_the_five_trials(catalog: Catalog) -> None:
-    """All five seed trials are in the catalogue."""
-    assert sorted(catalog.trials) == sorted(SEED_FILES)
+def test_every_trial_names_a_record_on_file(catalog: Catalog) -> None:
+    """Each trial's source is a registry record kept under criteria/sources/."""
+    assert sorted(catalog.trials) == TRIAL_IDS
+    assert [trial_id for trial_id, path in SOURCES.items() if not path.is_file()] == []
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds is not beside the checkout")
-@pytest.mark.parametrize("trial_id", sorted(SEED_FILES))
-def test_every_registry_sentence_is_in_the_catalogue(catalog: Catalog, trial_id: str) -> None:
-    """Each sentence of the seed's inclusion and exclusion text appears inside some criterion text."""
-    texts = [_normal(c.text) for c in catalog.trials[trial_id].criteria]
-    missing = [s for s in seed_sentences(trial_id) if not any(s in t for t in texts)]
-    assert not missing, missing
+@pytest.mark.parametrize("trial_id", TRIAL_IDS)
+def test_catalogue_lines_are_the_records_lines(catalog: Catalog, trial_id: str) -> None:
+    """The trial's lines are the record's inclusion then exclusion lines as new-trial splits them, in order."""
+    lists = read_record(SOURCES[trial_id].read_text(encoding="utf-8"))
+    assert [_normal(c.text) for c in catalog.trials[trial_id].criteria] == [*lists.inclusion, *lists.exclusion]
 
 
 def test_parts_quote_their_line(catalog: Catalog) -> None:
@@ -116,18 +93,26 @@ def test_loader_lists_every_error_with_its_path(broken_dir: Path) -> None:
             }
         )
 
-    _edit_trial(broken_dir, "NCT05227846", unknown_unit)
-    _edit_trial(broken_dir, "NCT03209986", extra_key)
-    _edit_trial(broken_dir, "NCT01728727", unknown_valueset)
+    first, second, third = TRIAL_IDS[:3]
+    _edit_trial(broken_dir, first, unknown_unit)
+    _edit_trial(broken_dir, second, extra_key)
+    _edit_trial(broken_dir, third, unknown_valueset)
     with pytest.raises(CatalogError) as caught:
         load_catalog(broken_dir)
-    problems = "\n".join(caught.value.problems)
-    assert "trials/NCT05227846.yaml: criteria[" in problems and "unknown unit 'mg/furlong' for sodium" in problems
-    assert "trials/NCT03209986.yaml: criteria[0].colour: Extra inputs are not permitted" in problems
-    assert (
-        "trials/NCT01728727.yaml: criteria[" in problems
-        and ".logic.any[0].condition.valueset: unknown value set 'no-such-set'" in problems
+    problems = caught.value.problems
+    second_data = yaml.safe_load((broken_dir / "trials" / f"{second}.yaml").read_text(encoding="utf-8"))
+    first_id = second_data["criteria"][0]["id"]
+    assert f"trials/{first}.yaml: exc-99: logic.lab.unit: unknown unit 'mg/furlong' for sodium; allowed: " in "\n".join(
+        problems
     )
+    assert (
+        f"trials/{second}.yaml: {first_id}: colour: unknown key 'colour'; "
+        "allowed: id, type, text, logic, review, review_kind, parts, interpretation"
+    ) in problems
+    assert f"trials/{third}.yaml: exc-98: logic.any[0].condition.valueset: unknown value set 'no-such-set'; " in (
+        "\n".join(problems)
+    )
+    assert len(problems) == 3, problems
 
 
 def test_check_criteria_command_reports_errors(broken_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,7 +121,7 @@ def test_check_criteria_command_reports_errors(broken_dir: Path, capsys: pytest.
     assert cli_main(["check-criteria", str(broken_dir)]) == 1
     assert "catalog.yaml: schema_version" in capsys.readouterr().err
     assert cli_main(["check-criteria", str(CRITERIA)]) == 0
-    assert "5 trials" in capsys.readouterr().out
+    assert f"{len(TRIAL_IDS)} trials" in capsys.readouterr().out
 
 
 def test_criterion_needs_exactly_one_form(broken_dir: Path) -> None:
@@ -147,9 +132,11 @@ def test_criterion_needs_exactly_one_form(broken_dir: Path) -> None:
         computed["review"] = "also a person"
         data["criteria"][-1]["id"] = "inc-77"
 
-    _edit_trial(broken_dir, "NCT05227846", both)
+    computed = next(t for t in TRIAL_IDS if "logic:" in (broken_dir / "trials" / f"{t}.yaml").read_text("utf-8"))
+    _edit_trial(broken_dir, computed, both)
     with pytest.raises(CatalogError) as caught:
         load_catalog(broken_dir)
     text = "\n".join(caught.value.problems)
+    assert len(caught.value.problems) == 2, text
     assert "exactly one of 'logic', 'review' or 'parts'" in text
     assert "starts with 'exc-'" in text

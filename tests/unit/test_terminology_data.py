@@ -28,44 +28,22 @@ from service.terminology import (
     unit_key,
 )
 from service.units import UnitTable
+from tests.catalogue import criteria_dir
 
 with warnings.catch_warnings():
     # simple-icd-10-cm 1.5.0 reads its bundled CMS tabular through importlib.resources' legacy read_text.
     warnings.simplefilter("ignore", DeprecationWarning)
     import simple_icd_10_cm as cm
 
-CRITERIA = Path(__file__).resolve().parents[2] / "criteria"
+CRITERIA = criteria_dir()
 VALUESET_FILES = sorted((CRITERIA / "valuesets").glob("*.yaml"))
 ATC = "http://www.whocc.no/atc"
 SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 
-EXPECTED_ANALYTES = {
-    "bilirubin_total", "creatinine", "sodium", "wbc", "platelets", "albumin", "inr", "afp",
-    "hba1c", "glucose_fasting", "hbv_dna", "height", "weight", "bmi", "hiv_antibody",
-    "hcv_antibody", "syphilis_treponemal", "syphilis_reagin", "hcg", "pregnancy_status", "hbsag",
-}  # fmt: skip
+ANALYTE_NAMES = sorted(yaml.safe_load((CRITERIA / "analytes.yaml").read_text(encoding="utf-8"))["analytes"])
 
-# Value sets that trial criteria refer to; each must exist as a file.
-EXPECTED_VALUESETS = {
-    "chronic-hepatitis-b", "cirrhosis", "decompensated-cirrhosis", "ascites", "ascites-severe",
-    "hepatic-encephalopathy", "hepatic-encephalopathy-coma", "variceal-bleeding",
-    "gastrointestinal-bleeding", "spontaneous-bacterial-peritonitis", "hepatorenal-syndrome",
-    "hepatocellular-carcinoma", "malignancy", "malignancy-history", "hiv-infection",
-    "hepatitis-c", "hepatitis-d", "syphilis", "tuberculosis", "autoimmune-hepatitis",
-    "alcoholic-liver-disease", "metabolic-fatty-liver-disease", "portal-vein-thrombosis",
-    "hepatic-vein-thrombosis", "biliary-obstruction", "venous-thromboembolism", "heart-failure",
-    "nyha-class-2-or-higher", "ischemic-heart-disease", "diabetes-mellitus",
-    "alcohol-use-disorder", "drug-use-disorder", "serious-mental-disorder",
-    "cognitive-impairment", "pregnancy", "lactation", "liver-transplant", "organ-transplant",
-    "tips", "portosystemic-shunt-surgery", "splenectomy", "stem-cell-therapy",
-    "blood-transfusion", "dialysis", "chronic-kidney-failure", "respiratory-failure",
-    "serious-infection", "hbv-antivirals", "hcv-antivirals", "systemic-corticosteroids",
-    "albumin-human", "methadone",
-    # Created for criteria the trials leave to review only for want of codes (issue 9).
-    "splenic-vein-thrombosis", "portal-cavernoma", "bleeding-tendency", "hypersplenism",
-}  # fmt: skip
 
 # Diagnosis sets that cannot carry both code systems, and why (each reason is in the set's description).
 NO_SNOMED = {
@@ -204,9 +182,12 @@ def test_exclusions_carve_out_of_an_included_prefix(path: Path) -> None:
         assert [p for p in inside if p != carved], entry
 
 
-def test_every_expected_valueset_exists() -> None:
-    """Every value set that the trial criteria need has a file."""
-    assert {path.stem for path in VALUESET_FILES} >= EXPECTED_VALUESETS
+def test_every_valueset_the_criteria_read_exists() -> None:
+    """Every value set that the trial criteria and the score inputs read has a file."""
+    conditions, procedures, medications = _reads()
+    score_inputs = set(_load(CRITERIA / "catalog.yaml")["score_inputs"].values())
+    missing = (conditions | procedures | medications | score_inputs) - {path.stem for path in VALUESET_FILES}
+    assert not missing
 
 
 def test_donor_and_unverified_hbv_codes_are_absent(table: AnalyteTable) -> None:
@@ -215,9 +196,10 @@ def test_donor_and_unverified_hbv_codes_are_absent(table: AnalyteTable) -> None:
     assert codes.isdisjoint({"88453-6", "45161-7", "48398-2"})
 
 
-def test_analyte_table_has_the_expected_analytes(table: AnalyteTable) -> None:
-    """analytes.yaml validates and holds exactly the analytes the criteria use."""
-    assert set(table.analytes) == EXPECTED_ANALYTES
+def test_analyte_table_has_every_analyte_the_criteria_read(table: AnalyteTable) -> None:
+    """analytes.yaml validates and holds every analyte the trial criteria read."""
+    trials = [Trial.model_validate(_load(path)) for path in sorted((CRITERIA / "trials").glob("*.yaml"))]
+    assert set(catalog_reads(trials).analytes) <= set(table.analytes)
 
 
 def test_no_loinc_code_belongs_to_two_analytes(table: AnalyteTable) -> None:
@@ -226,7 +208,7 @@ def test_no_loinc_code_belongs_to_two_analytes(table: AnalyteTable) -> None:
     assert [code for code, count in counts.items() if count > 1] == []
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED_ANALYTES))
+@pytest.mark.parametrize("name", ANALYTE_NAMES)
 def test_canonical_unit_converts_with_factor_one(table: AnalyteTable, name: str) -> None:
     """A quantitative analyte's canonical unit is one of its units, with factor 1 and no offset."""
     analyte = table.analytes[name]
@@ -238,7 +220,7 @@ def test_canonical_unit_converts_with_factor_one(table: AnalyteTable, name: str)
     assert (conversion.factor, conversion.offset, conversion.log10) == (1.0, 0.0, False)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED_ANALYTES))
+@pytest.mark.parametrize("name", ANALYTE_NAMES)
 def test_plausible_bounds_exclude_negative_values(table: AnalyteTable, name: str) -> None:
     """Quantitative analytes have plausible bounds that start at zero or above."""
     analyte = table.analytes[name]

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from service.web.auth import COOKIE
+from tests.catalogue import criteria_dir
 from tests.web.conftest import build_app, csrf_of
 
 BUNDLES = Path(__file__).resolve().parents[1] / "cases" / "bundles"
@@ -218,7 +219,7 @@ def test_web_routes_stay_out_of_the_api_spec(open_app: FastAPI) -> None:
     assert not [p for p in paths if p == "/" or p.startswith("/web")]
 
 
-TRIAL_IDS = ("NCT01728727", "NCT03209986", "NCT03826433", "NCT05227846", "NCT05948982")
+TRIAL_IDS = sorted(path.stem for path in (criteria_dir() / "trials").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("trial_id", TRIAL_IDS)
