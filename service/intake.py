@@ -291,7 +291,10 @@ class ReadFilter:
             return None
         conditions = self.record_matchers.get("Condition")
         concepts = (raw.get("code"), raw.get("valueCodeableConcept"))
-        if conditions is not None and any(isinstance(c, Mapping) and _concept_matches(c, conditions) for c in concepts):
+        if conditions is not None and any(
+            isinstance(c, Mapping) and isinstance(c.get("coding", []), list) and _concept_matches(c, conditions)
+            for c in concepts
+        ):
             return None
         if _has_coding_without_system(raw.get("code")):
             return UNIDENTIFIED
