@@ -25,23 +25,29 @@ from .cds_service import CdsService
 from .cds_service_prefetch import CdsServicePrefetch
 from .criteria_counts import CriteriaCounts
 from .criterion_definition import CriterionDefinition
+from .criterion_definition_review_kind_type_0 import CriterionDefinitionReviewKindType0
 from .criterion_definition_type import CriterionDefinitionType
 from .criterion_out import CriterionOut
 from .criterion_out_outcome import CriterionOutOutcome
+from .criterion_out_review_kind_type_0 import CriterionOutReviewKindType0
 from .criterion_out_type import CriterionOutType
 from .discovery import Discovery
 from .evidence_out import EvidenceOut
 from .facts_response import FactsResponse
 from .facts_response_labs import FactsResponseLabs
+from .failed_criterion_out import FailedCriterionOut
 from .fhir_bundle import FhirBundle
 from .fhir_bundle_entry_item import FhirBundleEntryItem
 from .fhir_bundle_resource_type import FhirBundleResourceType
 from .health import Health
 from .lab_out import LabOut
+from .list_research_studies_response_200 import ListResearchStudiesResponse200
 from .match_operation_definition_response_200 import MatchOperationDefinitionResponse200
 from .match_patient_fhir_trial_item import MatchPatientFhirTrialItem
 from .match_patient_trial_item import MatchPatientTrialItem
+from .match_patient_view import MatchPatientView
 from .match_response import MatchResponse
+from .match_summary_response import MatchSummaryResponse
 from .operation_outcome import OperationOutcome
 from .operation_outcome_issue_item import OperationOutcomeIssueItem
 from .operation_outcome_resource_type import OperationOutcomeResourceType
@@ -53,6 +59,8 @@ from .patient_bundle_entry_item_resource_type_0 import PatientBundleEntryItemRes
 from .patient_bundle_resource_type import PatientBundleResourceType
 from .patient_bundle_type import PatientBundleType
 from .patient_out import PatientOut
+from .read_research_study_response_200 import ReadResearchStudyResponse200
+from .read_value_set_response_200 import ReadValueSetResponse200
 from .record_out import RecordOut
 from .score_input_out import ScoreInputOut
 from .score_out import ScoreOut
@@ -64,6 +72,9 @@ from .trial_ref import TrialRef
 from .trial_result_out import TrialResultOut
 from .trial_result_out_status import TrialResultOutStatus
 from .trial_summary import TrialSummary
+from .trial_summary_out import TrialSummaryOut
+from .trial_summary_out_status import TrialSummaryOutStatus
+from .unknown_criterion_out import UnknownCriterionOut
 
 __all__ = (
     "AllergyOut",
@@ -91,23 +102,29 @@ __all__ = (
     "CdsServicePrefetch",
     "CriteriaCounts",
     "CriterionDefinition",
+    "CriterionDefinitionReviewKindType0",
     "CriterionDefinitionType",
     "CriterionOut",
     "CriterionOutOutcome",
+    "CriterionOutReviewKindType0",
     "CriterionOutType",
     "Discovery",
     "EvidenceOut",
     "FactsResponse",
     "FactsResponseLabs",
+    "FailedCriterionOut",
     "FhirBundle",
     "FhirBundleEntryItem",
     "FhirBundleResourceType",
     "Health",
     "LabOut",
+    "ListResearchStudiesResponse200",
     "MatchOperationDefinitionResponse200",
     "MatchPatientFhirTrialItem",
     "MatchPatientTrialItem",
+    "MatchPatientView",
     "MatchResponse",
+    "MatchSummaryResponse",
     "OperationOutcome",
     "OperationOutcomeIssueItem",
     "OperationOutcomeResourceType",
@@ -119,6 +136,8 @@ __all__ = (
     "PatientBundleResourceType",
     "PatientBundleType",
     "PatientOut",
+    "ReadResearchStudyResponse200",
+    "ReadValueSetResponse200",
     "RecordOut",
     "ScoreInputOut",
     "ScoreOut",
@@ -130,4 +149,7 @@ __all__ = (
     "TrialResultOut",
     "TrialResultOutStatus",
     "TrialSummary",
+    "TrialSummaryOut",
+    "TrialSummaryOutStatus",
+    "UnknownCriterionOut",
 )

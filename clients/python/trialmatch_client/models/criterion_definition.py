@@ -8,7 +8,9 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..models.criterion_definition_review_kind_type_0 import CriterionDefinitionReviewKindType0
 from ..models.criterion_definition_type import CriterionDefinitionType
+from ..types import UNSET, Unset
 from typing import cast
 
 
@@ -31,6 +33,8 @@ class CriterionDefinition:
             review (None | str):
             text (str):
             type_ (CriterionDefinitionType):
+            review_kind (CriterionDefinitionReviewKindType0 | None | Unset): For a review item: needs a person's judgement,
+                or not computable from FHIR data.
      """
 
     id: str
@@ -40,6 +44,7 @@ class CriterionDefinition:
     review: None | str
     text: str
     type_: CriterionDefinitionType
+    review_kind: CriterionDefinitionReviewKindType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -65,6 +70,14 @@ class CriterionDefinition:
 
         type_ = self.type_.value
 
+        review_kind: None | str | Unset
+        if isinstance(self.review_kind, Unset):
+            review_kind = UNSET
+        elif isinstance(self.review_kind, CriterionDefinitionReviewKindType0):
+            review_kind = self.review_kind.value
+        else:
+            review_kind = self.review_kind
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -77,6 +90,8 @@ class CriterionDefinition:
             "text": text,
             "type": type_,
         })
+        if review_kind is not UNSET:
+            field_dict["reviewKind"] = review_kind
 
         return field_dict
 
@@ -126,6 +141,26 @@ class CriterionDefinition:
 
 
 
+        def _parse_review_kind(data: object) -> CriterionDefinitionReviewKindType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                review_kind_type_0 = CriterionDefinitionReviewKindType0(data)
+
+
+
+                return review_kind_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CriterionDefinitionReviewKindType0 | None | Unset, data)
+
+        review_kind = _parse_review_kind(d.pop("reviewKind", UNSET))
+
+
         criterion_definition = cls(
             id=id,
             interpretation=interpretation,
@@ -134,6 +169,7 @@ class CriterionDefinition:
             review=review,
             text=text,
             type_=type_,
+            review_kind=review_kind,
         )
 
 

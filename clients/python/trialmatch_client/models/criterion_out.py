@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 from ..models.criterion_out_outcome import CriterionOutOutcome
+from ..models.criterion_out_review_kind_type_0 import CriterionOutReviewKindType0
 from ..models.criterion_out_type import CriterionOutType
 from ..types import UNSET, Unset
 from typing import cast
@@ -37,6 +38,8 @@ class CriterionOut:
             text (str): The registry's words for this criterion.
             type_ (CriterionOutType):
             interpretation (None | str | Unset):
+            review_kind (CriterionOutReviewKindType0 | None | Unset): For a review outcome: needs a person's judgement, or
+                not computable from FHIR data.
      """
 
     evidence: list[EvidenceOut]
@@ -48,6 +51,7 @@ class CriterionOut:
     text: str
     type_: CriterionOutType
     interpretation: None | str | Unset = UNSET
+    review_kind: CriterionOutReviewKindType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -86,6 +90,14 @@ class CriterionOut:
         else:
             interpretation = self.interpretation
 
+        review_kind: None | str | Unset
+        if isinstance(self.review_kind, Unset):
+            review_kind = UNSET
+        elif isinstance(self.review_kind, CriterionOutReviewKindType0):
+            review_kind = self.review_kind.value
+        else:
+            review_kind = self.review_kind
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -101,6 +113,8 @@ class CriterionOut:
         })
         if interpretation is not UNSET:
             field_dict["interpretation"] = interpretation
+        if review_kind is not UNSET:
+            field_dict["reviewKind"] = review_kind
 
         return field_dict
 
@@ -157,6 +171,26 @@ class CriterionOut:
         interpretation = _parse_interpretation(d.pop("interpretation", UNSET))
 
 
+        def _parse_review_kind(data: object) -> CriterionOutReviewKindType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                review_kind_type_0 = CriterionOutReviewKindType0(data)
+
+
+
+                return review_kind_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CriterionOutReviewKindType0 | None | Unset, data)
+
+        review_kind = _parse_review_kind(d.pop("reviewKind", UNSET))
+
+
         criterion_out = cls(
             evidence=evidence,
             id=id,
@@ -167,6 +201,7 @@ class CriterionOut:
             text=text,
             type_=type_,
             interpretation=interpretation,
+            review_kind=review_kind,
         )
 
 

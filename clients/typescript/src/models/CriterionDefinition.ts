@@ -11,6 +11,10 @@ export type CriterionDefinition = {
     logic: (string | null);
     parentId: (string | null);
     review: (string | null);
+    /**
+     * For a review item: needs a person's judgement, or not computable from FHIR data.
+     */
+    reviewKind?: ('judgement' | 'not_computable' | null);
     text: string;
     type: CriterionDefinition.type;
 };

@@ -18,6 +18,10 @@ export type CriterionOut = {
      */
     reason: string;
     /**
+     * For a review outcome: needs a person's judgement, or not computable from FHIR data.
+     */
+    reviewKind?: ('judgement' | 'not_computable' | null);
+    /**
      * The registry's words for this criterion.
      */
     text: string;

@@ -5,6 +5,7 @@
 import type { FactsResponse } from '../models/FactsResponse';
 import type { FhirBundle } from '../models/FhirBundle';
 import type { MatchResponse } from '../models/MatchResponse';
+import type { MatchSummaryResponse } from '../models/MatchSummaryResponse';
 import type { PatientBundle } from '../models/PatientBundle';
 import type { CancelablePromise } from '../core/CancelablePromise';
 import { OpenAPI } from '../core/OpenAPI';
@@ -95,13 +96,14 @@ export class MatchingService {
     /**
      * Post Match
      * Match one patient's Bundle against every trial and return them ranked with reasons.
-     * @returns MatchResponse The JSON answer (application/json), or with `Accept: application/fhir+json` a FHIR searchset Bundle of ResearchStudy resources, best first, with status, score and per-criterion verdicts as extensions (see service/fhir_answer.py).
+     * @returns any The JSON answer (application/json), or with `Accept: application/fhir+json` a FHIR searchset Bundle of ResearchStudy resources, best first, with status, score and per-criterion verdicts as extensions (see service/fhir_answer.py).
      * @throws ApiError
      */
     public static matchPatient({
         requestBody,
         asOf,
         trial,
+        view = 'full',
     }: {
         /**
          * A FHIR R4 Bundle (any type) holding exactly one Patient.
@@ -115,13 +117,18 @@ export class MatchingService {
          * Restrict to these trial ids (repeatable; ClinicalTrials.gov NCT numbers of the catalogue).
          */
         trial?: Array<'NCT01728727' | 'NCT03209986' | 'NCT03826433' | 'NCT05227846' | 'NCT05948982'>,
-    }): CancelablePromise<MatchResponse> {
+        /**
+         * `full` (default): every criterion's verdict with reasons and evidence, scores and what to order next (MatchResponse). `summary`: per trial its status, score, failed and unknown criterion ids with reasons, exclusion reasons and missing data (MatchSummaryResponse), for callers of many trials. The FHIR answer (Accept: application/fhir+json) is always full.
+         */
+        view?: 'full' | 'summary',
+    }): CancelablePromise<(MatchResponse | MatchSummaryResponse)> {
         return __request(OpenAPI, {
             method: 'POST',
             url: '/match',
             query: {
                 'asOf': asOf,
                 'trial': trial,
+                'view': view,
             },
             body: requestBody,
             mediaType: 'application/json',

@@ -9,7 +9,9 @@ from ...types import Response, UNSET
 from ... import errors
 
 from ...models.match_patient_trial_item import MatchPatientTrialItem
+from ...models.match_patient_view import MatchPatientView
 from ...models.match_response import MatchResponse
+from ...models.match_summary_response import MatchSummaryResponse
 from ...models.operation_outcome import OperationOutcome
 from ...models.patient_bundle import PatientBundle
 from ...types import UNSET, Unset
@@ -23,6 +25,7 @@ def _get_kwargs(
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientTrialItem] | Unset = UNSET,
+    view: MatchPatientView | Unset = MatchPatientView.FULL,
 
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -46,6 +49,12 @@ def _get_kwargs(
 
 
     params["trial"] = json_trial
+
+    json_view: str | Unset = UNSET
+    if not isinstance(view, Unset):
+        json_view = view.value
+
+    params["view"] = json_view
 
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -71,11 +80,28 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> MatchResponse | OperationOutcome | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> MatchResponse | MatchSummaryResponse | OperationOutcome | None:
     if response.status_code == 200:
-        response_200 = MatchResponse.from_dict(response.json())
+        def _parse_response_200(data: object) -> MatchResponse | MatchSummaryResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = MatchResponse.from_dict(data)
 
 
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = MatchSummaryResponse.from_dict(data)
+
+
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -134,7 +160,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[MatchResponse | OperationOutcome]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[MatchResponse | MatchSummaryResponse | OperationOutcome]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -149,8 +175,9 @@ def sync_detailed(
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientTrialItem] | Unset = UNSET,
+    view: MatchPatientView | Unset = MatchPatientView.FULL,
 
-) -> Response[MatchResponse | OperationOutcome]:
+) -> Response[MatchResponse | MatchSummaryResponse | OperationOutcome]:
     """ Post Match
 
      Match one patient's Bundle against every trial and return them ranked with reasons.
@@ -160,6 +187,11 @@ def sync_detailed(
             to 2200-12-31); default today in UTC.
         trial (list[MatchPatientTrialItem] | Unset): Restrict to these trial ids (repeatable;
             ClinicalTrials.gov NCT numbers of the catalogue).
+        view (MatchPatientView | Unset): `full` (default): every criterion's verdict with reasons
+            and evidence, scores and what to order next (MatchResponse). `summary`: per trial its
+            status, score, failed and unknown criterion ids with reasons, exclusion reasons and
+            missing data (MatchSummaryResponse), for callers of many trials. The FHIR answer (Accept:
+            application/fhir+json) is always full. Default: MatchPatientView.FULL.
         body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
             exactly one Patient.
         body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
@@ -170,7 +202,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[MatchResponse | OperationOutcome]
+        Response[MatchResponse | MatchSummaryResponse | OperationOutcome]
      """
 
 
@@ -178,6 +210,7 @@ def sync_detailed(
         body=body,
 as_of=as_of,
 trial=trial,
+view=view,
 
     )
 
@@ -193,8 +226,9 @@ def sync(
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientTrialItem] | Unset = UNSET,
+    view: MatchPatientView | Unset = MatchPatientView.FULL,
 
-) -> MatchResponse | OperationOutcome | None:
+) -> MatchResponse | MatchSummaryResponse | OperationOutcome | None:
     """ Post Match
 
      Match one patient's Bundle against every trial and return them ranked with reasons.
@@ -204,6 +238,11 @@ def sync(
             to 2200-12-31); default today in UTC.
         trial (list[MatchPatientTrialItem] | Unset): Restrict to these trial ids (repeatable;
             ClinicalTrials.gov NCT numbers of the catalogue).
+        view (MatchPatientView | Unset): `full` (default): every criterion's verdict with reasons
+            and evidence, scores and what to order next (MatchResponse). `summary`: per trial its
+            status, score, failed and unknown criterion ids with reasons, exclusion reasons and
+            missing data (MatchSummaryResponse), for callers of many trials. The FHIR answer (Accept:
+            application/fhir+json) is always full. Default: MatchPatientView.FULL.
         body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
             exactly one Patient.
         body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
@@ -214,7 +253,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        MatchResponse | OperationOutcome
+        MatchResponse | MatchSummaryResponse | OperationOutcome
      """
 
 
@@ -223,6 +262,7 @@ def sync(
 body=body,
 as_of=as_of,
 trial=trial,
+view=view,
 
     ).parsed
 
@@ -232,8 +272,9 @@ async def asyncio_detailed(
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientTrialItem] | Unset = UNSET,
+    view: MatchPatientView | Unset = MatchPatientView.FULL,
 
-) -> Response[MatchResponse | OperationOutcome]:
+) -> Response[MatchResponse | MatchSummaryResponse | OperationOutcome]:
     """ Post Match
 
      Match one patient's Bundle against every trial and return them ranked with reasons.
@@ -243,6 +284,11 @@ async def asyncio_detailed(
             to 2200-12-31); default today in UTC.
         trial (list[MatchPatientTrialItem] | Unset): Restrict to these trial ids (repeatable;
             ClinicalTrials.gov NCT numbers of the catalogue).
+        view (MatchPatientView | Unset): `full` (default): every criterion's verdict with reasons
+            and evidence, scores and what to order next (MatchResponse). `summary`: per trial its
+            status, score, failed and unknown criterion ids with reasons, exclusion reasons and
+            missing data (MatchSummaryResponse), for callers of many trials. The FHIR answer (Accept:
+            application/fhir+json) is always full. Default: MatchPatientView.FULL.
         body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
             exactly one Patient.
         body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
@@ -253,7 +299,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[MatchResponse | OperationOutcome]
+        Response[MatchResponse | MatchSummaryResponse | OperationOutcome]
      """
 
 
@@ -261,6 +307,7 @@ async def asyncio_detailed(
         body=body,
 as_of=as_of,
 trial=trial,
+view=view,
 
     )
 
@@ -276,8 +323,9 @@ async def asyncio(
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientTrialItem] | Unset = UNSET,
+    view: MatchPatientView | Unset = MatchPatientView.FULL,
 
-) -> MatchResponse | OperationOutcome | None:
+) -> MatchResponse | MatchSummaryResponse | OperationOutcome | None:
     """ Post Match
 
      Match one patient's Bundle against every trial and return them ranked with reasons.
@@ -287,6 +335,11 @@ async def asyncio(
             to 2200-12-31); default today in UTC.
         trial (list[MatchPatientTrialItem] | Unset): Restrict to these trial ids (repeatable;
             ClinicalTrials.gov NCT numbers of the catalogue).
+        view (MatchPatientView | Unset): `full` (default): every criterion's verdict with reasons
+            and evidence, scores and what to order next (MatchResponse). `summary`: per trial its
+            status, score, failed and unknown criterion ids with reasons, exclusion reasons and
+            missing data (MatchSummaryResponse), for callers of many trials. The FHIR answer (Accept:
+            application/fhir+json) is always full. Default: MatchPatientView.FULL.
         body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
             exactly one Patient.
         body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
@@ -297,7 +350,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        MatchResponse | OperationOutcome
+        MatchResponse | MatchSummaryResponse | OperationOutcome
      """
 
 
@@ -306,5 +359,6 @@ async def asyncio(
 body=body,
 as_of=as_of,
 trial=trial,
+view=view,
 
     )).parsed

@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+class CriterionDefinitionReviewKindType0(StrEnum):
+    JUDGEMENT = "judgement"
+    NOT_COMPUTABLE = "not_computable"
+
+    def __str__(self) -> str:
+        return str(self.value)
