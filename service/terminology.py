@@ -423,9 +423,11 @@ def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
         return None
     # A word in CJK characters has no word boundary to stand between, and a CJK character next
     # to a Latin word ends it ('HIV感染' names 'hiv'): section above.
-    return re.compile(
-        "|".join(re.escape(w) if _HAS_CJK.search(w) else _LATIN_START + re.escape(w) + _LATIN_END for w in normalised)
-    )
+    # The Latin words share one pair of boundaries: that class is costly to compile.
+    cjk = [re.escape(w) for w in normalised if _HAS_CJK.search(w)]
+    latin = [re.escape(w) for w in normalised if not _HAS_CJK.search(w)]
+    parts = [*cjk, _LATIN_START + "(?:" + "|".join(latin) + ")" + _LATIN_END] if latin else cjk
+    return re.compile("|".join(parts))
 
 
 class CodeMatcher:
