@@ -27,6 +27,7 @@ from service.logic import Outcome
 from service.order import OrderItem, order_next
 from service.pipeline import MatchReport
 from service.rank import TrialMatch, leaf_results
+from service.schemas import Scores
 
 View = Literal["full", "summary"]
 VIEWS: tuple[View, ...] = ("full", "summary")
@@ -53,27 +54,32 @@ def _input_value(value: float | str | bool) -> float | str | bool:
     return value if isinstance(value, str | bool) else float(value)
 
 
-def scores_json(scores: dict[str, ScoreResult]) -> dict[str, Any]:
-    """Return every score with its inputs, missing inputs, detail and flags."""
+def _score_json(s: ScoreResult) -> dict[str, Any]:
     return {
-        name: {
-            "value": _float(s.value),
-            "inputs": [
-                {
-                    "name": i.name,
-                    "value": _input_value(i.value),
-                    "unit": i.unit,
-                    "date": i.date,
-                    "reference": i.reference,
-                }
-                for i in s.inputs
-            ],
-            "missing": list(s.missing),
-            "detail": dict(s.detail),
-            "flags": list(s.flags),
-        }
-        for name, s in sorted(scores.items())
+        "value": _float(s.value),
+        "inputs": [
+            {"name": i.name, "value": _input_value(i.value), "unit": i.unit, "date": i.date, "reference": i.reference}
+            for i in s.inputs
+        ],
+        "missing": list(s.missing),
+        "detail": dict(s.detail),
+        "flags": list(s.flags),
     }
+
+
+def scores_json(scores: dict[str, ScoreResult]) -> dict[str, Any]:
+    """Return one camelCase field per score (the Scores model), each with its inputs, missing inputs,
+    detail and flags; a score not computed names itself missing."""
+    out: dict[str, Any] = {}
+    for name, field in Scores.model_fields.items():
+        score = scores.get(name)
+        key = field.alias or name
+        out[key] = (
+            _score_json(score)
+            if score is not None
+            else {"value": None, "inputs": [], "missing": [name], "detail": {}, "flags": []}
+        )
+    return out
 
 
 def trial_json(match: TrialMatch) -> dict[str, Any]:
@@ -94,6 +100,7 @@ def criterion_json(result: CriterionResult) -> dict[str, Any]:
         "evidence": [{"reference": e.reference, "display": e.display} for e in result.evidence],
         "missing": list(result.missing),
         "interpretation": result.interpretation,
+        "reviewKind": result.review_kind,
     }
 
 
