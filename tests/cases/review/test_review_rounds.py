@@ -22,7 +22,7 @@ HERE = Path(__file__).parent
 
 def _entries() -> list[Any]:
     cases = []
-    for folder in sorted(p for p in HERE.iterdir() if p.is_dir() and (p / "expected.yaml").exists()):
+    for folder in (HERE / "round1", HERE / "round2"):  # rounds 3-7: test_rounds3to7.py
         for entry in yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8")):
             cases.append(pytest.param(folder, entry, id=f"{folder.name}/{entry['file'].removesuffix('.json')}"))
     return cases
