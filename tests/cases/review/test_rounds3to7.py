@@ -57,7 +57,7 @@ def test_review_bundle(round_name: str, entry: dict[str, Any], catalog: Catalog)
 
 
 def test_open_rows_are_never_accepted_as_eligible() -> None:
-    """An adjudication that accepts 'eligible' against the reviewer is open (a fault to fix) or says why the words allow it."""
+    """An adjudication that accepts eligible against the reviewer is open (a fault) or says why the words allow it."""
     for name in ROUNDS:
         for entry in yaml.safe_load((HERE / name / "expected.yaml").read_text(encoding="utf-8")):
             for trial, want in entry["trials"].items():
