@@ -1094,8 +1094,16 @@ class Evaluator:
         found = self.node(item.on_record)
         reasons = "; ".join(found.reasons)
         missing: tuple[str, ...] = ()
-        if found.truth is Truth.FALSE or (found.truth is Truth.UNKNOWN and not found.evidence):
+        # Nothing on record only when the caller sent the record types read: with some not provided,
+        # a node unknown for want of a record may be unknown because the record was not sent.
+        unsent = self.facts.unprovided(tuple(dict.fromkeys(t for ts in RECORD_TYPES.values() for t in ts)))
+        absent = found.truth is Truth.UNKNOWN and not found.evidence and not unsent
+        if found.truth is Truth.FALSE or absent:
             outcome, reason = Outcome.PASS, f"nothing related on record ({reasons})"
+        elif not found.evidence and unsent:
+            outcome = Outcome.UNKNOWN
+            reason = f"{reasons}; needs a person: {item.review}"
+            missing = (*found.missing, f"investigator's judgement: {item.text}")
         else:
             outcome = Outcome.UNKNOWN
             reason = f"on record: {reasons}; needs a person: {item.review}"

@@ -455,12 +455,13 @@ def readable(node: Node) -> str:
 def _readable(data: Any) -> str:
     if isinstance(data, dict) and len(data) == 1:
         ((key, value),) = data.items()
-        if key in ("all", "any"):
+        if key in ("all", "any", "agree", "newest_of"):
             return f"{key}(" + ", ".join(_readable(v) for v in value) + ")"
         if key == "not":
             return f"not({_readable(value)})"
-        args = ", ".join(f"{k}={v}" for k, v in value.items())
-        return f"{key}({args})"
+        if isinstance(value, dict):
+            args = ", ".join(f"{k}={v}" for k, v in value.items())
+            return f"{key}({args})"
     return str(data)
 
 

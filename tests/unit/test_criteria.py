@@ -107,7 +107,7 @@ def test_loader_lists_every_error_with_its_path(broken_dir: Path) -> None:
     )
     assert (
         f"trials/{second}.yaml: {first_id}: colour: unknown key 'colour'; "
-        "allowed: id, type, text, logic, review, review_kind, parts, interpretation"
+        "allowed: id, type, text, logic, review, on_record, review_kind, parts, interpretation"
     ) in problems
     assert f"trials/{third}.yaml: exc-98: logic.any[0].condition.valueset: unknown value set 'no-such-set'; " in (
         "\n".join(problems)

@@ -52,6 +52,7 @@ NO_SNOMED = {
     "portal-cavernoma": "no SNOMED CT concept found in a verified public source",
     "hypersplenism": "no SNOMED CT concept found in a verified public source",
     "suspected-liver-malignancy": "a LI-RADS category or an indeterminate nodule is written in words, never coded",
+    "transplant-waiting-list": "no SNOMED CT concept for a liver-transplant listing in a verified source (engine4)",
 }
 NO_ICD = {
     "ascites-severe": "ICD-10-CM has no severity axis for ascites",
@@ -456,7 +457,7 @@ def _suspected_by(text: str) -> set[str]:
         ("Diabetes insipidus", set()),
         ("Urinary tract infection", set()),
         ("Cellulitis of left lower limb", set()),
-        ("Primary biliary cholangitis", set()),
+        ("Primary biliary cholangitis", {"other-chronic-liver-disease"}),
         ("Aspiration pneumonitis", set()),
         ("Perianal abscess", set()),
         ("Fitting of hearing aids", set()),

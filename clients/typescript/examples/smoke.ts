@@ -3,7 +3,7 @@
 // Usage: node dist/examples/smoke.js <base URL> <bundle.json> <asOf>
 import { readFileSync } from "node:fs";
 import { ApiError, MatchingService, OpenAPI, ServiceService, TrialsService } from "../src";
-import type { PatientBundle } from "../src";
+import type { MatchResponse, PatientBundle } from "../src";
 
 async function main(): Promise<void> {
   const [baseUrl, bundlePath, asOf] = process.argv.slice(2);
@@ -11,7 +11,8 @@ async function main(): Promise<void> {
   const health = await ServiceService.health();
   const listed = await TrialsService.listTrials();
   const bundle = JSON.parse(readFileSync(bundlePath, "utf-8")) as PatientBundle;
-  const report = await MatchingService.matchPatient({ requestBody: bundle, asOf });
+  // The full view (the default) answers a MatchResponse; view=summary would answer a MatchSummaryResponse.
+  const report = (await MatchingService.matchPatient({ requestBody: bundle, asOf })) as MatchResponse;
   let refused: [number, string] | null = null;
   try {
     await MatchingService.matchPatient({ requestBody: bundle, asOf: "1800-01-01" });
