@@ -270,6 +270,11 @@ class AllergyTest(_Strict):
 
     severe: bool = False
     categories: tuple[Literal["food", "medication", "environment", "biologic"], ...] = ()
+    substances: str | None = Field(
+        default=None,
+        description="A value set of substances: an allergy to one of them counts as in ``categories`` whatever "
+        "category the record gives it (human albumin recorded as a medication is still a biological product).",
+    )
     min_count: int = Field(default=1, ge=1)
 
 
@@ -990,7 +995,7 @@ def check_references(
             return
         if not isinstance(value, dict):
             return
-        named = [("valueset", value.get("valueset"))]
+        named = [("valueset", value.get("valueset")), ("substances", value.get("substances"))]
         if loc and loc[-1] == "stage":  # a grade/stage filter names two value sets
             named += [("counts", value.get("counts")), ("other", value.get("other"))]
         for key, valueset in named:

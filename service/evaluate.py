@@ -57,6 +57,7 @@ from service.dates import shift
 from service.facts import (
     COURSE_GAP_DAYS,
     RECORD_TYPES,
+    AllergyRecord,
     ClinicalRecord,
     Course,
     Evidence,
@@ -995,11 +996,17 @@ class Evaluator:
 
     def _allergy(self, node: Allergy) -> NodeResult:
         test = node.allergy
+        substances = self.catalog.valuesets[test.substances] if test.substances else None
+
+        def in_kind(a: AllergyRecord) -> bool:
+            if not test.categories or set(a.categories) & set(test.categories):
+                return True
+            return substances is not None and substances.first_match(a.codings, (a.display,)) is not None
+
         chosen = [
             a
             for a in self.facts.allergies
-            if (not test.categories or set(a.categories) & set(test.categories))
-            and (not test.severe or a.severity == "severe" or a.criticality == "high")
+            if in_kind(a) and (not test.severe or a.severity == "severe" or a.criticality == "high")
         ]
         kinds = " or ".join(test.categories) or "any"
         what = f"{'severe or high-criticality ' if test.severe else ''}{kinds} allerg"
