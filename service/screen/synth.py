@@ -30,7 +30,7 @@ from typing import IO, Any, cast
 
 import orjson
 
-from service.criteria import Catalog, CatalogReads, catalog_reads
+from service.criteria import Catalog, CatalogReads, RecordTest, catalog_reads, walk_trial
 
 FILE_BYTES = 256 * 1024 * 1024
 LOINC = "http://loinc.org"
@@ -258,7 +258,15 @@ class _Patient:
 
     # -- record builders -----------------------------------------------------------------------
 
-    def condition(self, valueset: str, onset: dt.date, *, active: bool = True, severity: str | None = None) -> None:
+    def condition(
+        self,
+        valueset: str,
+        onset: dt.date,
+        *,
+        active: bool = True,
+        severity: str | None = None,
+        stage: str | None = None,
+    ) -> None:
         code = self.pick(valueset, (SNOMED, ICD10CM, "http://hl7.org/fhir/sid/icd-10"))
         concept = self.concept(code)
         if code.system == SNOMED and self.rng.random() < 0.5:
@@ -291,6 +299,8 @@ class _Patient:
             resource["abatementDateTime"] = self.stamp(end)
         if severity is not None:
             resource["severity"] = {"coding": [{"system": SNOMED, **severity_code(severity)}]}
+        if stage is not None and self.sets.get(stage):
+            resource["stage"] = [{"summary": self.concept(self.pick(stage))}]
         self.add(resource)
 
     def condition_other(self, code: str, display: str) -> None:
@@ -641,6 +651,17 @@ def _reads(catalog: Catalog) -> CatalogReads:
     return catalog_reads(catalog.trials.values())
 
 
+def _stage_sets(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    """Return, per condition value set a grade/stage filter reads, the stage value sets it names."""
+    found: dict[str, set[str]] = {}
+    for trial in catalog.trials.values():
+        for _, node in walk_trial(trial):
+            test = getattr(node, "condition", None)
+            if isinstance(test, RecordTest) and test.stage is not None:
+                found.setdefault(test.valueset, set()).update((test.stage.counts, test.stage.other))
+    return {valueset: tuple(sorted(stages)) for valueset, stages in found.items()}
+
+
 def build_patient(index: int, seed: int, as_of: dt.date, sets: dict[str, list[_Code]], catalog: Catalog) -> _Patient:
     """Return one synthetic patient: a kind, demographics, problems, medications, labs and the export's bulk."""
     rng = random.Random(f"{seed}:{index}")  # noqa: S311 (synthetic data, not security)
@@ -707,6 +728,7 @@ def build_patient(index: int, seed: int, as_of: dt.date, sets: dict[str, list[_C
         if cause == "autoimmune-hepatitis" and rng.random() < 0.7:
             p.medication("systemic-corticosteroids", p.days_ago(5, 500), ongoing=True)
     reads = _reads(catalog)
+    stages = _stage_sets(catalog)
     female_fertile = not male and 16 <= age <= 50
     # Two in five patients have none of the comorbidities trials exclude; the rest have each with
     # a small chance, so that every exclusion is met somewhere in a few hundred patients.
@@ -717,7 +739,12 @@ def build_patient(index: int, seed: int, as_of: dt.date, sets: dict[str, list[_C
         else:
             chance = burden * (0.05 if liver else 0.02)
         if valueset in sets and rng.random() < chance:
-            p.condition(valueset, p.recent(), active=rng.random() < 0.75)
+            # Graded and staged as real problem lists sometimes are, so severity and stage filters
+            # meet both sides (a severe bleeding disorder, heart failure in NYHA class III).
+            severity = rng.choice((None, "mild", "moderate", "severe", "severe"))
+            staging = stages.get(valueset, ())
+            stage = rng.choice((None, *staging)) if staging else None
+            p.condition(valueset, p.recent(), active=rng.random() < 0.75, severity=severity, stage=stage)
     for code, display in rng.sample(OTHER_CONDITIONS, rng.randint(0, 3)):
         p.condition_other(code, display)
 
