@@ -178,20 +178,24 @@ def test_filling_in_a_missing_value_never_changes_a_decided_criterion(
     And a criterion that weighs several analytes against each other (lab_positive with
     or_analytes: a newer hCG test overrules an older stated pregnancy status, a later negative
     treponemal test overrules a reactive reagin test) may change when one of those analytes is
-    filled in; the other criteria may not.
+    filled in. And a review item asked only when something is on record (on_record reading a lab:
+    an AFP at or above 400 raises a suspicion) passes with nothing on record and becomes unknown,
+    never fail, when the value that raises the question arrives. The other criteria may not change.
     """
     record, value = case
     before = outcomes(answer(record.bundle()))
     after = outcomes(answer(record.bundle(value)))
     assert before.keys() == after.keys()
     contradicted = _sex_specific_criteria() if record.patient.get("gender") in ("male",) else set()
-    weighed = _weighing_criteria(analyte_of_code(*_code_of(value)))
+    filled = analyte_of_code(*_code_of(value))
+    weighed = _weighing_criteria(filled)
+    asked = _on_record_criteria(filled)
     flipped = {
         key: (before[key], after[key])
         for key in before
         if before[key] in ("pass", "fail")
         and after[key] != before[key]
-        and not (key in contradicted and after[key] == "unknown")
+        and not (key in contradicted | asked and after[key] == "unknown")
         and key not in weighed
     }
     assert not flipped, flipped
@@ -214,6 +218,21 @@ def _weighing_criteria(analyte_name: str | None) -> set[tuple[str, str]]:
                     test = getattr(node, "lab_positive", None)
                     if test is not None and test.or_analytes and analyte_name in (test.analyte, *test.or_analytes):
                         found.update({(trial.id, leaf.id), (trial.id, criterion.id)})
+    return found
+
+
+def _on_record_criteria(analyte_name: str | None) -> set[tuple[str, str]]:
+    """The (trial, criterion) ids of review items asked only when something is on record (on_record).
+
+    Any filled-in result may be what puts something on record (directly, or through a finding
+    or implication), so every such item may go from pass to unknown, never to fail.
+    """
+    found = set()
+    for trial in catalog().trials.values():
+        for criterion in trial.criteria:
+            for leaf in criterion.parts or (criterion,):
+                if leaf.on_record is not None:
+                    found.update({(trial.id, leaf.id), (trial.id, criterion.id)})
     return found
 
 
