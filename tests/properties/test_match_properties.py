@@ -189,7 +189,7 @@ def test_filling_in_a_missing_value_never_changes_a_decided_criterion(
     contradicted = _sex_specific_criteria() if record.patient.get("gender") in ("male",) else set()
     filled = analyte_of_code(*_code_of(value))
     weighed = _weighing_criteria(filled)
-    asked = _on_record_criteria(filled)
+    asked = _on_record_criteria()
     flipped = {
         key: (before[key], after[key])
         for key in before
@@ -221,7 +221,7 @@ def _weighing_criteria(analyte_name: str | None) -> set[tuple[str, str]]:
     return found
 
 
-def _on_record_criteria(analyte_name: str | None) -> set[tuple[str, str]]:
+def _on_record_criteria() -> set[tuple[str, str]]:
     """The (trial, criterion) ids of review items asked only when something is on record (on_record).
 
     Any filled-in result may be what puts something on record (directly, or through a finding
