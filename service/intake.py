@@ -376,6 +376,10 @@ class Intake:
     warnings: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     contained: dict[tuple[str, str], Read] = field(default_factory=dict)
+    # Resource types whose records may be incomplete in this Bundle (one page of a paged search,
+    # a searchset the server says it cut short, a record naming the patient by an identifier
+    # the Patient does not carry): their absence is unknown, never "no record".
+    not_provided: frozenset[str] = frozenset()
 
     def resolve(self, container: Read, reference: str | None) -> Read | None:
         """Return the resource a reference in ``container`` points to: a contained '#id', else a Bundle entry."""
@@ -597,17 +601,95 @@ def read_bundle(
 
     patient = validated[0][0]
     patient_keys = {key for key, read in by_reference.items() if read is patient}
+    patient_ids = _identifiers(patients[0][1].get("identifier"))
+    not_provided: set[str] = set()
     for read, subject in validated[1:]:
         rtype = type(read.resource).__name__
-        ref = subject.get("reference") if isinstance(subject, dict) else None
-        if isinstance(ref, str) and ref and not _is_patient(ref, patient_keys):
+        owner = _subject_owner(subject, patient_keys, patient_ids)
+        if owner == "another":
             warnings.append(f"{read.reference}: subject is another patient; left out")
             skipped[f"{rtype} (another patient)"] += 1
             continue
+        if owner == "unclear":
+            # Counting it could lend this patient another's diagnosis; leaving it out could hide
+            # this patient's own: neither is safe, so the whole resource type reads as not provided.
+            warnings.append(
+                f"{read.reference}: subject names the patient by an identifier the Patient does not carry "
+                f"(or one that contradicts its reference); left out, and {rtype} records are read as not provided"
+            )
+            skipped[f"{rtype} (patient not established)"] += 1
+            not_provided.add(rtype)
+            continue
         resources.setdefault(rtype, []).append(read)
+    if (cut := _incomplete(document)) is not None:
+        warnings.append(f"{cut}: records on other pages are not here, so every record type is read as not provided")
+        not_provided.update(t for t in MODELS if t != "Patient")
     for rtype, count in sorted(skipped.items()):
         warnings.append(f"passed over {count} {rtype} entr{'y' if count == 1 else 'ies'}")
-    return Intake(patient, resources, by_reference, warnings, skipped, contained)
+    return Intake(patient, resources, by_reference, warnings, skipped, contained, frozenset(not_provided))
+
+
+def _identifiers(value: object) -> set[tuple[str, str]]:
+    """Return the (system, value) pairs of a list of FHIR Identifiers; malformed ones are skipped."""
+    found = set()
+    for item in _list(value):
+        if isinstance(item, dict) and isinstance(item.get("system"), str) and isinstance(item.get("value"), str):
+            found.add((item["system"], item["value"]))
+    return found
+
+
+def _subject_owner(subject: object, patient_keys: set[str], patient_ids: set[tuple[str, str]]) -> str:
+    """Say whose a record is from its subject: 'this' patient, 'another' one, or 'unclear'.
+
+    A reference decides when it names another patient. A logical reference (an identifier) that
+    matches one of the Patient's identifiers is this patient; one in a system the Patient uses
+    with another value is another patient; one in a system the Patient does not carry, or one
+    contradicting a reference to this patient, cannot be settled from the Bundle.
+    """
+    if not isinstance(subject, dict):
+        return "this"
+    ref = subject.get("reference")
+    if isinstance(ref, str) and ref and not _is_patient(ref, patient_keys):
+        return "another"
+    ident = subject.get("identifier")
+    if not isinstance(ident, dict) or not isinstance(ident.get("value"), str):
+        return "this"
+    system = ident.get("system")
+    if isinstance(system, str) and (system, ident["value"]) in patient_ids:
+        return "this"
+    same_system = isinstance(system, str) and any(s == system for s, _ in patient_ids)
+    if same_system and not (isinstance(ref, str) and ref):
+        return "another"
+    if isinstance(ref, str) and ref and not same_system:
+        return "this"  # the reference names this patient; the identifier is in a system it does not carry
+    return "unclear"
+
+
+# OperationOutcome issue codes that say a search answer was cut short (FHIR R4 issue-type).
+_CUT_CODES = frozenset({"too-costly", "incomplete", "throttled", "timeout", "too-long"})
+
+
+def _incomplete(document: Mapping[str, Any]) -> str | None:
+    """Say why a Bundle is only part of the patient's record, or None when nothing says so.
+
+    A ``next`` link makes it one page of a paged search ($everything pages on most servers); an
+    OperationOutcome entry with an error, a warning or an issue code that says the search was cut
+    short makes it a search the server did not finish. Either way what is absent may be on
+    another page, so nothing may be read from its absence (the safe reading).
+    """
+    for link in _list(document.get("link")):
+        if isinstance(link, dict) and link.get("relation") == "next":
+            return "Bundle has a 'next' link (one page of a paged search)"
+    for entry in _list(document.get("entry")):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or resource.get("resourceType") != "OperationOutcome":
+            continue
+        for issue in _list(resource.get("issue")):
+            if isinstance(issue, dict) and (
+                issue.get("severity") in ("fatal", "error", "warning") or issue.get("code") in _CUT_CODES
+            ):
+                return "Bundle carries an OperationOutcome saying the search was not complete"
+    return None
 
 
 MAX_CONTAINED = 100

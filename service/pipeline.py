@@ -131,7 +131,7 @@ def read_facts(
     if stop():
         raise Cancelled
     facts = compiled.builder.build(intake)
-    facts.not_provided = not_provided
+    facts.not_provided = not_provided | intake.not_provided
     if stop():
         raise Cancelled
     if facts.birth is not None and facts.birth.start > as_of:

@@ -93,3 +93,115 @@ def test_types_provided_but_empty_keep_the_closed_world(catalog: Catalog) -> Non
     assert [(m.trial.id, m.status, m.score) for m in plain.results] == [
         (m.trial.id, m.status, m.score) for m in flagged.results
     ]
+
+
+MRN = "http://hospital.example/mrn"
+
+
+def _hcc(subject: dict[str, Any]) -> dict[str, Any]:
+    """An active, confirmed hepatocellular carcinoma (ICD-10-CM C22.0) with the given subject."""
+    return {
+        "fullUrl": "urn:uuid:extra-hcc",
+        "resource": {
+            "resourceType": "Condition",
+            "id": "extra-hcc",
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+            "verificationStatus": {
+                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]
+            },
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C22.0"}]},
+            "subject": subject,
+            "onsetDateTime": "2026-10-01",
+        },
+    }
+
+
+def _with_mrn(document: dict[str, Any], value: str = "MRN-1") -> dict[str, Any]:
+    for entry in document["entry"]:
+        if entry["resource"]["resourceType"] == "Patient":
+            entry["resource"]["identifier"] = [{"system": MRN, "value": value}]
+    return document
+
+
+def _statuses(report: MatchReport) -> dict[str, Status]:
+    return {m.trial.id: m.status for m in report.results}
+
+
+def test_the_baseline_has_eligible_trials(catalog: Catalog) -> None:
+    """The tests below mean something only because the baseline record makes some trial eligible."""
+    assert Status.ELIGIBLE in _statuses(match(_baseline(), catalog, AS_OF)).values()
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        {"link": [{"relation": "self", "url": "Patient/baseline/$everything"}, {"relation": "next", "url": "page=2"}]},
+        {
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "OperationOutcome",
+                        "issue": [{"severity": "information", "code": "too-costly", "diagnostics": "result truncated"}],
+                    },
+                    "search": {"mode": "outcome"},
+                }
+            ]
+        },
+        {
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "OperationOutcome",
+                        "issue": [{"severity": "warning", "code": "processing"}],
+                    }
+                }
+            ]
+        },
+    ],
+    ids=["next_link", "truncated_outcome", "warning_outcome"],
+)
+def test_one_page_of_a_paged_search_is_never_eligible(catalog: Catalog, cut: dict[str, Any]) -> None:
+    """A searchset that is one page, or that its server says is cut short, reads every record type as not provided."""
+    document = _baseline()
+    document["type"] = "searchset"
+    document.setdefault("link", []).extend(cut.get("link", []))
+    document["entry"].extend(cut.get("entry", []))
+    report = match(document, catalog, AS_OF)
+    assert Status.ELIGIBLE not in _statuses(report).values()
+    assert any("read as not provided" in w for w in report.facts.warnings)
+    assert "Condition" in report.facts.not_provided and "Observation" in report.facts.not_provided
+
+
+def test_a_subject_identifier_of_another_patient_is_left_out(catalog: Catalog) -> None:
+    """A record naming another value in the Patient's own identifier system is another patient's: left out, named."""
+    document = _with_mrn(_baseline())
+    document["entry"].append(_hcc({"identifier": {"system": MRN, "value": "MRN-2"}}))
+    report = match(document, catalog, AS_OF)
+    assert _statuses(report) == _statuses(match(_with_mrn(_baseline()), catalog, AS_OF))
+    assert any("another patient" in w for w in report.facts.warnings)
+
+
+def test_a_subject_identifier_of_this_patient_counts(catalog: Catalog) -> None:
+    """A record naming the Patient by one of its identifiers is this patient's record (the HCC excludes)."""
+    document = _with_mrn(_baseline())
+    document["entry"].append(_hcc({"identifier": {"system": MRN, "value": "MRN-1"}}))
+    assert Status.ELIGIBLE not in _statuses(match(document, catalog, AS_OF)).values()
+    assert Status.INELIGIBLE in _statuses(match(document, catalog, AS_OF)).values()
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        {"identifier": {"system": "http://other.example/id", "value": "X-9"}},
+        {"reference": "Patient/baseline", "identifier": {"system": MRN, "value": "MRN-2"}},
+    ],
+    ids=["unknown_system", "contradicts_reference"],
+)
+def test_a_subject_that_cannot_be_settled_makes_its_type_not_provided(catalog: Catalog, subject: dict[str, Any]) -> None:
+    """A record whose patient the Bundle cannot settle is left out and its resource type reads as not provided."""
+    document = _with_mrn(_baseline())
+    document["entry"].append(_hcc(subject))
+    report = match(document, catalog, AS_OF)
+    assert report.facts.not_provided == frozenset({"Condition"})
+    assert Status.ELIGIBLE not in _statuses(report).values()
+    assert any("patient not established" in w for w in report.facts.warnings)
