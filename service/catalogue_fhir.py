@@ -26,6 +26,8 @@ from service.criteria import Catalog, Criterion, Node, Part, Trial, walk_logic
 from service.schemas import readable
 from service.terminology import ValueSet
 
+# The identifier system of ClinicalTrials.gov NCT numbers.
+REGISTRY_SYSTEM = "https://clinicaltrials.gov"
 BASE = "https://trialmatch.example/fhir"
 LOGIC_LANGUAGE = "text/x-trialmatch-logic"
 SOURCE_EXTENSION = f"{BASE}/StructureDefinition/source"
@@ -100,7 +102,7 @@ def research_study(trial: Trial, version: str) -> dict[str, Any]:
         "resourceType": "ResearchStudy",
         "id": trial.id,
         "url": f"{BASE}/ResearchStudy/{trial.id}",
-        "identifier": [{"system": "https://clinicaltrials.gov", "value": trial.id}],
+        "identifier": [{"system": REGISTRY_SYSTEM, "value": trial.id}],
         "version": version,
         "title": trial.title,
         "status": "active",

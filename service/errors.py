@@ -9,7 +9,8 @@
         ├── PayloadTooLarge      413: body over the configured limit
         ├── Unauthorized         401: API key missing or wrong
         ├── NotFound             404: unknown trial or route
-        ├── BadParameter         400: a query parameter is malformed (asOf, trial)
+        ├── BadParameter         400: a query parameter is malformed or not supported (asOf, trial)
+        ├── NotAcceptable        406: the Accept header asks for a format the route cannot give
         ├── BundleInvalid        422: JSON that is not an acceptable Bundle
         ├── HookInvalid          422: not a CDS Hooks request this service can read
         └── PrefetchMissing      412: CDS prefetch lacks data the service needs
@@ -122,6 +123,13 @@ class BadParameter(ClientError):
 
     def __init__(self, message: str, parameter: str) -> None:
         super().__init__(_single(400, "value", message, parameter), 400)
+
+
+class NotAcceptable(ClientError):
+    """An Accept header that admits no format the route can answer in (the FHIR routes give JSON only)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_single(406, "not-supported", message), 406)
 
 
 class BundleInvalid(ClientError):

@@ -87,3 +87,34 @@ def test_export_command_writes_every_resource(tmp_path: Path, catalog: Catalog) 
     ResearchStudy.model_validate(json.loads(studies[0].read_text(encoding="utf-8")))
     for path in valuesets:
         ValueSet.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("parameter", ["_id", "identifier"])
+def test_research_study_search_filters_by_id_and_identifier(client: TestClient, parameter: str) -> None:
+    """GET /ResearchStudy?_id= (or identifier=[system|]value) returns only the trials named, as ORs of a comma list."""
+    first, second = TRIALS[0], TRIALS[-1]
+    value = f"https://clinicaltrials.gov|{first},{second}" if parameter == "identifier" else f"{first},{second}"
+    body = _read(client, f"/ResearchStudy?{parameter}={value}")
+    assert body["total"] == 2
+    assert sorted(e["resource"]["id"] for e in body["entry"]) == sorted({first, second})
+    assert _read(client, f"/ResearchStudy?{parameter}=NCT99999999")["total"] == 0
+    assert _read(client, f"/ResearchStudy?identifier=urn:other|{first}")["total"] == 0
+
+
+def test_unsupported_search_parameters_are_refused(client: TestClient) -> None:
+    """A search parameter the server does not honour is a 400 naming it, never a silently unfiltered list."""
+    response = client.get("/ResearchStudy?title=cirrhosis")
+    assert response.status_code == 400
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert "title" in outcome["issue"][0]["diagnostics"] and "_id" in outcome["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("path", ["/ResearchStudy", f"/ResearchStudy/{TRIALS[0]}"])
+def test_an_accept_header_without_json_is_not_acceptable(client: TestClient, path: str) -> None:
+    """Asking for FHIR XML gets a 406 OperationOutcome, not JSON under a 200; FHIR JSON or */* is served."""
+    response = client.get(path, headers={"Accept": "application/fhir+xml"})
+    assert response.status_code == 406
+    assert response.json()["resourceType"] == "OperationOutcome"
+    ok = client.get(path, headers={"Accept": "application/fhir+json;q=0.9, application/fhir+xml"})
+    assert ok.status_code == 200

@@ -78,7 +78,7 @@ def running_service(tmp_path: Path, env: dict[str, str] | None = None) -> Iterat
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120  # start-up takes 40-50 s on a loaded 2-core machine
             while True:
                 if server.poll() is not None:
                     pytest.fail(f"uvicorn exited {server.returncode}:\n{log_path.read_text(encoding='utf-8')}")
@@ -89,7 +89,7 @@ def running_service(tmp_path: Path, env: dict[str, str] | None = None) -> Iterat
                 except OSError:
                     pass
                 if time.monotonic() > deadline:
-                    pytest.fail(f"uvicorn did not answer /health in 30 s:\n{log_path.read_text(encoding='utf-8')}")
+                    pytest.fail(f"uvicorn did not answer /health in 120 s:\n{log_path.read_text(encoding='utf-8')}")
                 time.sleep(0.1)
             yield base
         finally:

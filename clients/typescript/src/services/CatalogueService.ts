@@ -8,15 +8,32 @@ import { request as __request } from '../core/request';
 export class CatalogueService {
     /**
      * List Research Studies
-     * List every trial of the catalogue as an R5 ResearchStudy with its eligibility, in a searchset Bundle.
+     * Search the trials (all, or by _id / identifier) as R5 ResearchStudy resources in a searchset Bundle.
      * @returns any A FHIR R5 resource
      * @throws ApiError
      */
-    public static listResearchStudies(): CancelablePromise<Record<string, any>> {
+    public static listResearchStudies({
+        id,
+        identifier,
+    }: {
+        /**
+         * Trial ids, comma-separated
+         */
+        id?: string,
+        /**
+         * [system|]NCT number, comma-separated
+         */
+        identifier?: string,
+    }): CancelablePromise<Record<string, any>> {
         return __request(OpenAPI, {
             method: 'GET',
             url: '/ResearchStudy',
+            query: {
+                '_id': id,
+                'identifier': identifier,
+            },
             errors: {
+                400: `Malformed body (not UTF-8 JSON) or query parameter`,
                 401: `API key missing or not accepted (only when keys are configured)`,
                 500: `Unexpected internal error; the X-Request-Id response header identifies it in the logs`,
                 503: `Request exceeded the time limit, or admission control refused it (too many requests or body bytes in flight); retry after the Retry-After header's seconds`,
@@ -36,9 +53,9 @@ export class CatalogueService {
     }): CancelablePromise<Record<string, any>> {
         return __request(OpenAPI, {
             method: 'GET',
-            url: '/ResearchStudy/{trial_id}',
+            url: '/ResearchStudy/{trialId}',
             path: {
-                'trial_id': trialId,
+                'trialId': trialId,
             },
             errors: {
                 401: `API key missing or not accepted (only when keys are configured)`,
@@ -55,15 +72,15 @@ export class CatalogueService {
      * @throws ApiError
      */
     public static readValueSet({
-        valuesetId,
+        valueSetId,
     }: {
-        valuesetId: string,
+        valueSetId: string,
     }): CancelablePromise<Record<string, any>> {
         return __request(OpenAPI, {
             method: 'GET',
-            url: '/ValueSet/{valueset_id}',
+            url: '/ValueSet/{valueSetId}',
             path: {
-                'valueset_id': valuesetId,
+                'valueSetId': valueSetId,
             },
             errors: {
                 401: `API key missing or not accepted (only when keys are configured)`,

@@ -10,22 +10,35 @@ from ... import errors
 
 from ...models.list_research_studies_response_200 import ListResearchStudiesResponse200
 from ...models.operation_outcome import OperationOutcome
+from ...types import UNSET, Unset
 from typing import cast
 
 
 
 def _get_kwargs(
-    
+    *,
+    field_id: str | Unset = UNSET,
+    identifier: str | Unset = UNSET,
+
 ) -> dict[str, Any]:
     
 
     
 
-    
+    params: dict[str, Any] = {}
+
+    params["_id"] = field_id
+
+    params["identifier"] = identifier
+
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/ResearchStudy",
+        "params": params,
     }
 
 
@@ -40,6 +53,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = OperationOutcome.from_dict(response.json())
+
+
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = OperationOutcome.from_dict(response.json())
@@ -80,12 +100,17 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    field_id: str | Unset = UNSET,
+    identifier: str | Unset = UNSET,
 
 ) -> Response[ListResearchStudiesResponse200 | OperationOutcome]:
     """ List Research Studies
 
-     List every trial of the catalogue as an R5 ResearchStudy with its eligibility, in a searchset
-    Bundle.
+     Search the trials (all, or by _id / identifier) as R5 ResearchStudy resources in a searchset Bundle.
+
+    Args:
+        field_id (str | Unset): Trial ids, comma-separated
+        identifier (str | Unset): [system|]NCT number, comma-separated
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -97,7 +122,9 @@ def sync_detailed(
 
 
     kwargs = _get_kwargs(
-        
+        field_id=field_id,
+identifier=identifier,
+
     )
 
     response = client.get_httpx_client().request(
@@ -109,12 +136,17 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    field_id: str | Unset = UNSET,
+    identifier: str | Unset = UNSET,
 
 ) -> ListResearchStudiesResponse200 | OperationOutcome | None:
     """ List Research Studies
 
-     List every trial of the catalogue as an R5 ResearchStudy with its eligibility, in a searchset
-    Bundle.
+     Search the trials (all, or by _id / identifier) as R5 ResearchStudy resources in a searchset Bundle.
+
+    Args:
+        field_id (str | Unset): Trial ids, comma-separated
+        identifier (str | Unset): [system|]NCT number, comma-separated
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -127,18 +159,25 @@ def sync(
 
     return sync_detailed(
         client=client,
+field_id=field_id,
+identifier=identifier,
 
     ).parsed
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    field_id: str | Unset = UNSET,
+    identifier: str | Unset = UNSET,
 
 ) -> Response[ListResearchStudiesResponse200 | OperationOutcome]:
     """ List Research Studies
 
-     List every trial of the catalogue as an R5 ResearchStudy with its eligibility, in a searchset
-    Bundle.
+     Search the trials (all, or by _id / identifier) as R5 ResearchStudy resources in a searchset Bundle.
+
+    Args:
+        field_id (str | Unset): Trial ids, comma-separated
+        identifier (str | Unset): [system|]NCT number, comma-separated
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,7 +189,9 @@ async def asyncio_detailed(
 
 
     kwargs = _get_kwargs(
-        
+        field_id=field_id,
+identifier=identifier,
+
     )
 
     response = await client.get_async_httpx_client().request(
@@ -162,12 +203,17 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    field_id: str | Unset = UNSET,
+    identifier: str | Unset = UNSET,
 
 ) -> ListResearchStudiesResponse200 | OperationOutcome | None:
     """ List Research Studies
 
-     List every trial of the catalogue as an R5 ResearchStudy with its eligibility, in a searchset
-    Bundle.
+     Search the trials (all, or by _id / identifier) as R5 ResearchStudy resources in a searchset Bundle.
+
+    Args:
+        field_id (str | Unset): Trial ids, comma-separated
+        identifier (str | Unset): [system|]NCT number, comma-separated
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -180,5 +226,7 @@ async def asyncio(
 
     return (await asyncio_detailed(
         client=client,
+field_id=field_id,
+identifier=identifier,
 
     )).parsed

@@ -15,7 +15,7 @@ from typing import cast
 
 
 def _get_kwargs(
-    valueset_id: str,
+    value_set_id: str,
 
 ) -> dict[str, Any]:
     
@@ -26,7 +26,7 @@ def _get_kwargs(
 
     _kwargs: dict[str, Any] = {
         "method": "get",
-        "url": "/ValueSet/{valueset_id}".format(valueset_id=quote(str(valueset_id), safe=""),),
+        "url": "/ValueSet/{value_set_id}".format(value_set_id=quote(str(value_set_id), safe=""),),
     }
 
 
@@ -86,7 +86,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
 def sync_detailed(
-    valueset_id: str,
+    value_set_id: str,
     *,
     client: AuthenticatedClient | Client,
 
@@ -97,7 +97,7 @@ def sync_detailed(
     against.
 
     Args:
-        valueset_id (str):
+        value_set_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -109,7 +109,7 @@ def sync_detailed(
 
 
     kwargs = _get_kwargs(
-        valueset_id=valueset_id,
+        value_set_id=value_set_id,
 
     )
 
@@ -120,7 +120,7 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 def sync(
-    valueset_id: str,
+    value_set_id: str,
     *,
     client: AuthenticatedClient | Client,
 
@@ -131,7 +131,7 @@ def sync(
     against.
 
     Args:
-        valueset_id (str):
+        value_set_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,13 +143,13 @@ def sync(
 
 
     return sync_detailed(
-        valueset_id=valueset_id,
+        value_set_id=value_set_id,
 client=client,
 
     ).parsed
 
 async def asyncio_detailed(
-    valueset_id: str,
+    value_set_id: str,
     *,
     client: AuthenticatedClient | Client,
 
@@ -160,7 +160,7 @@ async def asyncio_detailed(
     against.
 
     Args:
-        valueset_id (str):
+        value_set_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,7 +172,7 @@ async def asyncio_detailed(
 
 
     kwargs = _get_kwargs(
-        valueset_id=valueset_id,
+        value_set_id=value_set_id,
 
     )
 
@@ -183,7 +183,7 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 async def asyncio(
-    valueset_id: str,
+    value_set_id: str,
     *,
     client: AuthenticatedClient | Client,
 
@@ -194,7 +194,7 @@ async def asyncio(
     against.
 
     Args:
-        valueset_id (str):
+        value_set_id (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -206,7 +206,7 @@ async def asyncio(
 
 
     return (await asyncio_detailed(
-        valueset_id=valueset_id,
+        value_set_id=value_set_id,
 client=client,
 
     )).parsed
