@@ -69,11 +69,12 @@ from starlette.responses import Response
 from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, off_loop, parse_as_of, parse_body, receive_body
 from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
+from service.evaluate import CriterionResult
 from service.facts import printable
 from service.intake import Stop
 from service.logic import Outcome
 from service.metrics import record_feedback, timed_match
-from service.order import OrderItem, order_next
+from service.order import OrderItem, order_next, unsent_types
 from service.pipeline import MatchReport, match
 from service.rank import Status, TrialMatch, status_text
 from service.schemas import Model
@@ -499,6 +500,27 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _collapse_unsent(missing: Iterable[str]) -> list[str]:
+    """Return missing-data lines with those a data gap leaves ("...: X records were not provided") counted once."""
+    kept: list[str] = []
+    counted: dict[str, int] = {}
+    for item in missing:
+        types = unsent_types(item)
+        if types:
+            counted[types] = counted.get(types, 0) + 1
+        else:
+            kept.append(item)
+    return kept + [
+        f"{types} records were not provided: {_plural(n, 'item')} of this trial rest on them"
+        for types, n in counted.items()
+    ]
+
+
+def _unsent_only(result: CriterionResult, not_provided: list[str]) -> bool:
+    """Say whether a criterion is undecided only because records were not sent (listed once, not per criterion)."""
+    return bool(not_provided) and bool(result.missing) and all(unsent_types(m) for m in result.missing)
+
+
 def card(
     match: TrialMatch,
     report: MatchReport,
@@ -534,13 +556,22 @@ def card(
     if shown is Status.ELIGIBLE:
         lines += ["", "Every criterion that can be computed from the record is met."]
     sections = (
-        ("Data needed", [_md(m) for m in match.missing_data]),
-        ("Undecided criteria", [f"{_md(r.id)} ({r.type}): {_md(r.reason)}" for r in undecided]),
+        ("Data needed", [_md(m) for m in _collapse_unsent(match.missing_data)]),
+        (
+            "Undecided criteria",
+            [f"{_md(r.id)} ({r.type}): {_md(r.reason)}" for r in undecided if not _unsent_only(r, not_provided)]
+            + (
+                [f"{', '.join(_md(r.id) for r in waiting)}: undecided only because records were not sent"]
+                if (waiting := [r for r in undecided if _unsent_only(r, not_provided)])
+                else []
+            ),
+        ),
         ("To confirm by a person", [_md(item) for item in match.to_review]),
         (
             "Order next (ranked across all trials)",
             [
-                f"{_md(item.label)}: {_plural(len(item.trials), 'undecided trial')} wait on it"
+                f"{_md(item.label)}: {_plural(len(item.trials), 'undecided trial')} "
+                f"{'waits' if len(item.trials) == 1 else 'wait'} on it"
                 + (", the only item missing for this one" if trial.id in item.completes else "")
                 for item in order
                 if trial.id in item.trials

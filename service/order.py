@@ -17,8 +17,10 @@ dropped because score inputs are named by analyte key ("bilirubin") where lab cr
 display ("total bilirubin"); alternatives joined by " or " ("hCG within 30 days or pregnancy
 status within 30 days") stay one item keyed by all of them. The same analyte asked for within
 30 days by one criterion and within 90 by another is one item with the shorter window, since
-a result inside 30 days is also inside 90. Any other text ("full birth date", "confirmation or
-dates of ...") is its own key.
+a result inside 30 days is also inside 90. Any item a caller's data gap leaves ("...: Condition
+records were not provided") is one item per set of resource types, however many criteria
+name it: it is data to send, not a test to order. Any other text ("full birth date",
+"confirmation or dates of ...") is its own key.
 
 Ranking: by the number of undecided trials the item is needed for, then by the number of
 those it alone still stands between (``completes``: the item is everything the trial is
@@ -39,6 +41,15 @@ _WITHIN = re.compile(r"^(?P<what>.+?) within (?P<days>\d+) days$")
 # The lab nodes ask for a result they can read: 'a readable HBV DNA result', 'a quantified HBV DNA
 # result', 'a readable result: hCG within 30 days or pregnancy status within 30 days'.
 _READABLE = re.compile(r"^a (?:readable|quantified) (?:result: (?P<rest>.+)|(?P<what>.+?) result)$")
+# Items the caller's data gaps leave (service.facts.not_provided_text): one item per set of
+# resource types, however many criteria wait on it; it is data to send, not a test to order.
+_UNSENT = re.compile(r"(?P<types>[A-Z][A-Za-z]*(?:, [A-Z][A-Za-z]*)*) records were not provided(?: \(for [^()]+\))?$")
+
+
+def unsent_types(text: str) -> str | None:
+    """Return the resource types a missing-data text says were not provided ("Condition"), or None."""
+    found = _UNSENT.search(text.strip())
+    return found["types"] if found else None
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,9 @@ class _Need:
 def _parse(text: str) -> _Need:
     """Return the key, display parts and purpose of one missing-data text."""
     item, purpose = text.strip(), None
+    types = unsent_types(item)
+    if types:
+        return _Need(f"records:{types}", ((f"{types} records (not sent: ask the EHR, not the lab)", None),), None)
     found = _PURPOSE.match(item)
     if found:
         item, purpose = found["item"], found["purpose"]

@@ -426,6 +426,11 @@ def test_failed_conditions_prefetch_degrades_to_possibly_eligible(client: TestCl
             assert (
                 card["summary"].startswith("Possibly eligible") and "**Records not sent by the EHR**" in card["detail"]
             )
+        # The data gap is said once per card, not once per criterion that waits on it.
+        lines = [line for line in card["detail"].splitlines() if "records were not provided" in line]
+        assert len(lines) <= 8 and len(card["detail"]) < 12_000, card["detail"]
+    items = [line for card in body["cards"] for line in card["detail"].splitlines() if "records (not sent" in line]
+    assert items and all("Condition" in line for line in items)
     # Without the flag the same missing Conditions fail trials: the cards above exist because of it.
     document = json.loads(BASELINE.read_text(encoding="utf-8"))
     document["entry"] = [e for e in document["entry"] if e["resource"]["resourceType"] != "Condition"]
