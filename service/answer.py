@@ -144,6 +144,7 @@ def summary_result_json(match: TrialMatch) -> dict[str, Any]:
         ],
         "exclusionReasons": list(match.exclusion_reasons),
         "missingData": list(match.missing_data),
+        "toReview": list(match.to_review),
     }
 
 

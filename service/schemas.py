@@ -142,6 +142,9 @@ class TrialSummaryOut(Model):
     unknown: list[UnknownCriterionOut] = Field(description="Undecided criteria (parts, and lines without parts).")
     exclusion_reasons: list[str]
     missing_data: list[str]
+    to_review: list[str] = Field(
+        description="Items a person must confirm (an eligible trial with these reads 'eligible, pending N review items')."
+    )
 
 
 class MatchSummaryResponse(Model):

@@ -49,6 +49,7 @@ def test_summary_lists_the_failed_and_unknown_leaves(path: Path, catalog: Catalo
         assert [f["id"] for f in result["failed"]] == [r.id for r in leaves if r.outcome.value == "fail"]
         assert [u["id"] for u in result["unknown"]] == [r.id for r in leaves if r.outcome.value == "unknown"]
         assert (result["status"], result["score"]) == (trial.status.value, trial.score)
+        assert result["toReview"] == list(trial.to_review)
 
 
 def test_view_summary_over_http(client: TestClient, baseline_bytes: bytes) -> None:

@@ -34,6 +34,8 @@ class TrialSummaryOut:
             rank (int):
             score (float): Share of decidable criteria that pass.
             status (TrialSummaryOutStatus):
+            to_review (list[str]): Items a person must confirm (an eligible trial with these reads 'eligible, pending N
+                review items').
             trial (TrialRef):
             unknown (list[UnknownCriterionOut]): Undecided criteria (parts, and lines without parts).
      """
@@ -44,6 +46,7 @@ class TrialSummaryOut:
     rank: int
     score: float
     status: TrialSummaryOutStatus
+    to_review: list[str]
     trial: TrialRef
     unknown: list[UnknownCriterionOut]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -77,6 +80,10 @@ class TrialSummaryOut:
 
         status = self.status.value
 
+        to_review = self.to_review
+
+
+
         trial = self.trial.to_dict()
 
         unknown = []
@@ -96,6 +103,7 @@ class TrialSummaryOut:
             "rank": rank,
             "score": score,
             "status": status,
+            "toReview": to_review,
             "trial": trial,
             "unknown": unknown,
         })
@@ -135,6 +143,9 @@ class TrialSummaryOut:
 
 
 
+        to_review = cast(list[str], d.pop("toReview"))
+
+
         trial = TrialRef.from_dict(d.pop("trial"))
 
 
@@ -157,6 +168,7 @@ class TrialSummaryOut:
             rank=rank,
             score=score,
             status=status,
+            to_review=to_review,
             trial=trial,
             unknown=unknown,
         )

@@ -18,6 +18,10 @@ export type TrialSummaryOut = {
      */
     score: number;
     status: TrialSummaryOut.status;
+    /**
+     * Items a person must confirm (an eligible trial with these reads 'eligible, pending N review items').
+     */
+    toReview: Array<string>;
     trial: TrialRef;
     /**
      * Undecided criteria (parts, and lines without parts).
