@@ -10,7 +10,8 @@ guidance uses for ``$match``:
   ``#`` (the container) becomes ``Patient/<id>`` and ``#x`` becomes ``<type>/x`` of the contained
   resource with id ``x``.
 - ``onlyCertainMatches`` (0..1, boolean): when true only trials whose every criterion is decided
-  and met (status eligible) are returned; possibly eligible trials are not certain.
+  and met are returned: status eligible with no review item pending; possibly eligible trials,
+  and eligible ones still waiting on a person's review, are not certain.
 - ``count`` (0..1, positiveInt): at most this many trials, best first.
 
 Any other parameter name, a repeated one or a wrong value type is a 422 OperationOutcome naming
@@ -50,7 +51,8 @@ class OperationInput:
         """Return the report with only certain matches and at most ``count`` trials, best first."""
         results = report.results
         if self.only_certain:
-            results = tuple(m for m in results if m.status is Status.ELIGIBLE)
+            # Certain: eligible with nothing left for a person to confirm (no review item pending).
+            results = tuple(m for m in results if m.status is Status.ELIGIBLE and not m.to_review)
         if self.count is not None:
             results = results[: self.count]
         return dataclasses.replace(report, results=results)
@@ -175,7 +177,7 @@ def operation_definition() -> dict[str, Any]:
                 0,
                 "1",
                 "boolean",
-                "When true, only trials the patient is eligible for (every criterion decided and met).",
+                "When true, only trials every criterion of which is decided and met: eligible, no review item pending.",
             ),
             _parameter("count", "in", 0, "1", "integer", f"At most this many trials, best first (1 to {MAX_COUNT})."),
             _parameter(

@@ -143,7 +143,7 @@ class TrialSummaryOut(Model):
     exclusion_reasons: list[str]
     missing_data: list[str]
     to_review: list[str] = Field(
-        description="Items a person must confirm (an eligible trial with these reads 'eligible, pending N review items')."
+        description="Items a person must confirm (an eligible trial with some reads 'eligible, pending N review items')"
     )
 
 

@@ -66,13 +66,16 @@ def test_patient_with_contained_record_is_unpacked(client: TestClient) -> None:
 
 
 def test_only_certain_matches_and_count_trim_the_answer(client: TestClient) -> None:
-    """onlyCertainMatches keeps eligible trials only; count keeps the best N."""
+    """onlyCertainMatches keeps eligible trials with no review item pending; count keeps the best N."""
     everything = _trials(_post(client, _bundle()).json())
     certain = _post(
         client,
         _parameters({"name": "resource", "resource": _bundle()}, {"name": "onlyCertainMatches", "valueBoolean": True}),
     ).json()
-    assert _trials(certain) == [t for t in everything if t[1] == "eligible"]
+    plain = client.post("/match?asOf=2026-11-22", content=json.dumps(_bundle()), headers=FHIR).json()["results"]
+    pending = {r["trial"]["id"] for r in plain if r["status"] == "eligible" and r["toReview"]}
+    assert pending, "the baseline must have an eligible trial still waiting on a review item"
+    assert _trials(certain) == [t for t in everything if t[1] == "eligible" and t[0] not in pending]
     assert certain["total"] == len(_trials(certain))
     two = _post(client, _parameters({"name": "resource", "resource": _bundle()}, {"name": "count", "valueInteger": 2}))
     assert _trials(two.json()) == everything[:2]
