@@ -28,6 +28,7 @@ from typing import Any
 
 from service.criteria import Catalog
 from service.errors import BundleInvalid, Issue
+from service.intake import MODELS
 from service.pipeline import MatchReport
 from service.rank import Status
 from service.settings import Settings
@@ -192,23 +193,23 @@ def operation_definition() -> dict[str, Any]:
     }
 
 
-# Resource types the service reads from a patient's record (service/intake.py MODELS and Patient).
-READ_TYPES = (
-    "Patient",
-    "Observation",
-    "Condition",
-    "Procedure",
-    "MedicationStatement",
-    "MedicationRequest",
-    "MedicationAdministration",
-    "Medication",
-    "AllergyIntolerance",
+# Resource types the service reads from a patient's record: the Patient and intake's MODELS.
+READ_TYPES = ("Patient", *sorted(t for t in MODELS if t != "Patient"))
+
+_CATALOGUE_NOTE = (
+    "GET /ResearchStudy (search by _id or identifier) and GET /ResearchStudy/{id} serve the catalogue as "
+    "FHIR R5 documents (eligibility as a contained R5 EvidenceVariable, which R4 cannot express); "
+    "$match answers in R4."
 )
 
 
 def capability_statement(catalog: Catalog, base_url: str, settings: Settings, software_version: str) -> dict[str, Any]:
     """Return the CapabilityStatement of this server: the operation, the types it reads, formats, security."""
-    keys = "need an API key (X-API-Key header)" if settings.api_key_hashes else "need no API key in this deployment"
+    keys = (
+        "need an API key, sent as 'Authorization: Bearer <key>'"
+        if settings.api_key_hashes
+        else "need no API key in this deployment"
+    )
     jwt = (
         "CDS Hooks calls carry the client's signed JWT (issuer allow list, audience, expiry, replay)"
         if settings.cds_jwks
@@ -239,8 +240,18 @@ def capability_statement(catalog: Catalog, base_url: str, settings: Settings, so
                 "resource": [
                     {
                         "type": "ResearchStudy",
-                        "documentation": "One per trial of the catalogue, returned by $match.",
+                        "documentation": f"One per trial of the catalogue, returned by $match. {_CATALOGUE_NOTE}",
+                        "interaction": [{"code": "read"}, {"code": "search-type"}],
+                        "searchParam": [
+                            {"name": "_id", "type": "token"},
+                            {"name": "identifier", "type": "token"},
+                        ],
                         "operation": [{"name": "match", "definition": OPERATION_URL}],
+                    },
+                    {
+                        "type": "ValueSet",
+                        "documentation": "GET /ValueSet/{id}: the catalogue's value sets as FHIR R5 documents.",
+                        "interaction": [{"code": "read"}],
                     },
                     *read_only,
                 ],

@@ -11,7 +11,12 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.operationdefinition import OperationDefinition
 from fhir.resources.R4B.parameters import Parameters
 
+from service.criteria import load_catalog
+from service.fhir_operation import capability_statement
+from service.intake import MODELS
+from service.settings import Settings
 from tests.api.conftest import BASELINE, FHIR
+from tests.catalogue import criteria_dir
 
 OPERATION = "/ResearchStudy/$match?asOf=2026-11-22"
 
@@ -114,8 +119,17 @@ def test_metadata_is_a_valid_capability_statement(client: TestClient) -> None:
     rest = statement.rest[0]
     study = next(r for r in rest.resource if r.type == "ResearchStudy")
     assert study.operation[0].name == "match"
-    assert {r.type for r in rest.resource} >= {"Patient", "Observation", "Condition", "AllergyIntolerance"}
+    assert {r.type for r in rest.resource} >= {"Patient", *MODELS}
+    assert {p.name for p in study.searchParam} == {"_id", "identifier"}
     assert rest.security is not None and rest.security.description
+
+
+def test_capability_statement_names_the_header_keys_are_sent_in() -> None:
+    """With API keys on, /metadata says keys go in 'Authorization: Bearer', the only header the service reads."""
+    settings = Settings(api_key_hashes=("0" * 64,))
+    statement = capability_statement(load_catalog(criteria_dir()), "http://x", settings, "1")
+    text = statement["rest"][0]["security"]["description"]
+    assert "Authorization: Bearer" in text and "X-API-Key" not in text
 
 
 def test_operation_definition_is_served_and_valid(client: TestClient) -> None:
