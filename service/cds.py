@@ -298,8 +298,10 @@ def service_description(catalog: Catalog) -> CdsService:
     )
     closed = [t.key for t in found if t.closed_world]
     usage = (
-        "Requires the 'patient' prefetch (412 Precondition Failed without it). Send every other key, with "
-        "null when there is no data: an absent, failed or paginated key counts as not provided. Without "
+        "Requires the 'patient' prefetch (412 Precondition Failed without it). Send every other key, as an "
+        "empty searchset Bundle when there is no data: an absent, null, failed or paginated key counts as not "
+        "provided. Medications given by medicationReference need their Medication resources in the same "
+        "searchset (search.mode 'include'). Without "
         f"{', '.join(closed) or 'record keys'} a missing record would read as 'no record', so while any of "
         "them is not provided no card says eligible."
     )

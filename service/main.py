@@ -501,8 +501,19 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "warnings": [],
         },
     }
+    # API keys (when configured) go in 'Authorization: Bearer <key>'; an empty alternative keeps
+    # the scheme optional, as it is when no keys are configured. Open paths need none.
+    schema["components"]["securitySchemes"] = {
+        "apiKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key (TRIALMATCH_API_KEY_HASHES), or for CDS Hooks the client's signed JWT.",
+        }
+    }
     for path, methods in schema.get("paths", {}).items():
         for operation in methods.values():
+            if path not in OPEN_PATHS and not path.startswith("/docs"):
+                operation["security"] = [{"apiKey": []}, {}]
             for parameter in operation.get("parameters", []):
                 parameter["schema"] = _without_null(parameter["schema"])
                 if parameter["name"] == "trial":

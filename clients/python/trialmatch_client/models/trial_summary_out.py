@@ -34,8 +34,8 @@ class TrialSummaryOut:
             rank (int):
             score (float): Share of decidable criteria that pass.
             status (TrialSummaryOutStatus):
-            to_review (list[str]): Items a person must confirm (an eligible trial with these reads 'eligible, pending N
-                review items').
+            to_review (list[str]): Items a person must confirm (an eligible trial with some reads 'eligible, pending N
+                review items')
             trial (TrialRef):
             unknown (list[UnknownCriterionOut]): Undecided criteria (parts, and lines without parts).
      """

@@ -19,7 +19,7 @@ export type TrialSummaryOut = {
     score: number;
     status: TrialSummaryOut.status;
     /**
-     * Items a person must confirm (an eligible trial with these reads 'eligible, pending N review items').
+     * Items a person must confirm (an eligible trial with some reads 'eligible, pending N review items')
      */
     toReview: Array<string>;
     trial: TrialRef;

@@ -99,7 +99,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     field_id: str | Unset = UNSET,
     identifier: str | Unset = UNSET,
 
@@ -135,7 +135,7 @@ identifier=identifier,
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     field_id: str | Unset = UNSET,
     identifier: str | Unset = UNSET,
 
@@ -166,7 +166,7 @@ identifier=identifier,
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     field_id: str | Unset = UNSET,
     identifier: str | Unset = UNSET,
 
@@ -202,7 +202,7 @@ identifier=identifier,
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     field_id: str | Unset = UNSET,
     identifier: str | Unset = UNSET,
 

@@ -88,7 +88,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     trial_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> Response[OperationOutcome | ReadResearchStudyResponse200]:
     """ Read Research Study
@@ -121,7 +121,7 @@ def sync_detailed(
 def sync(
     trial_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> OperationOutcome | ReadResearchStudyResponse200 | None:
     """ Read Research Study
@@ -149,7 +149,7 @@ client=client,
 async def asyncio_detailed(
     trial_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> Response[OperationOutcome | ReadResearchStudyResponse200]:
     """ Read Research Study
@@ -182,7 +182,7 @@ async def asyncio_detailed(
 async def asyncio(
     trial_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> OperationOutcome | ReadResearchStudyResponse200 | None:
     """ Read Research Study

@@ -88,7 +88,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     value_set_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> Response[OperationOutcome | ReadValueSetResponse200]:
     """ Read Value Set
@@ -122,7 +122,7 @@ def sync_detailed(
 def sync(
     value_set_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> OperationOutcome | ReadValueSetResponse200 | None:
     """ Read Value Set
@@ -151,7 +151,7 @@ client=client,
 async def asyncio_detailed(
     value_set_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> Response[OperationOutcome | ReadValueSetResponse200]:
     """ Read Value Set
@@ -185,7 +185,7 @@ async def asyncio_detailed(
 async def asyncio(
     value_set_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> OperationOutcome | ReadValueSetResponse200 | None:
     """ Read Value Set

@@ -124,7 +124,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     service_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CdsFeedbackFeedback,
 
 ) -> Response[CdsFeedbackResponse200 | OperationOutcome]:
@@ -160,7 +160,7 @@ body=body,
 def sync(
     service_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CdsFeedbackFeedback,
 
 ) -> CdsFeedbackResponse200 | OperationOutcome | None:
@@ -191,7 +191,7 @@ body=body,
 async def asyncio_detailed(
     service_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CdsFeedbackFeedback,
 
 ) -> Response[CdsFeedbackResponse200 | OperationOutcome]:
@@ -227,7 +227,7 @@ body=body,
 async def asyncio(
     service_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CdsFeedbackFeedback,
 
 ) -> CdsFeedbackResponse200 | OperationOutcome | None:

@@ -144,7 +144,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     service_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CdsPatientViewHookRequest,
     as_of: datetime.date | Unset = UNSET,
 
@@ -185,7 +185,7 @@ as_of=as_of,
 def sync(
     service_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CdsPatientViewHookRequest,
     as_of: datetime.date | Unset = UNSET,
 
@@ -221,7 +221,7 @@ as_of=as_of,
 async def asyncio_detailed(
     service_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CdsPatientViewHookRequest,
     as_of: datetime.date | Unset = UNSET,
 
@@ -262,7 +262,7 @@ as_of=as_of,
 async def asyncio(
     service_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: CdsPatientViewHookRequest,
     as_of: datetime.date | Unset = UNSET,
 

@@ -79,7 +79,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> Response[MatchOperationDefinitionResponse200 | OperationOutcome]:
     """ Match Definition
@@ -107,7 +107,7 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> MatchOperationDefinitionResponse200 | OperationOutcome | None:
     """ Match Definition
@@ -130,7 +130,7 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> Response[MatchOperationDefinitionResponse200 | OperationOutcome]:
     """ Match Definition
@@ -158,7 +158,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 
 ) -> MatchOperationDefinitionResponse200 | OperationOutcome | None:
     """ Match Definition

@@ -171,7 +171,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientTrialItem] | Unset = UNSET,
@@ -222,7 +222,7 @@ view=view,
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientTrialItem] | Unset = UNSET,
@@ -268,7 +268,7 @@ view=view,
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientTrialItem] | Unset = UNSET,
@@ -319,7 +319,7 @@ view=view,
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientTrialItem] | Unset = UNSET,

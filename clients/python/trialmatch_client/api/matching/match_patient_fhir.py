@@ -145,7 +145,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientFhirTrialItem] | Unset = UNSET,
@@ -189,7 +189,7 @@ trial=trial,
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientFhirTrialItem] | Unset = UNSET,
@@ -228,7 +228,7 @@ trial=trial,
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientFhirTrialItem] | Unset = UNSET,
@@ -272,7 +272,7 @@ trial=trial,
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientFhirTrialItem] | Unset = UNSET,

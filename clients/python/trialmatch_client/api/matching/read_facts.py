@@ -133,7 +133,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
 
@@ -173,7 +173,7 @@ as_of=as_of,
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
 
@@ -208,7 +208,7 @@ as_of=as_of,
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
 
@@ -248,7 +248,7 @@ as_of=as_of,
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
 
