@@ -225,6 +225,10 @@ class RecordTest(_PeriodFields):
     stage: StageFilter | None = None
     ungraded: Literal["set_aside", "unknown"] = "set_aside"
     implied_by: Node | None = None
+    records: Literal["counted", "planned", "not_taken"] = "counted"
+    """Which records the test reads: those that count (default); ``planned`` Procedures (status
+    preparation: a plan, never a procedure done); ``not_taken`` MedicationStatements (the patient is
+    stated not to take the drug). A plan or statement dated in the window (or undated) matches."""
 
     @model_validator(mode="after")
     def _period_for_within(self) -> RecordTest:
@@ -388,9 +392,21 @@ class Sex(_Strict):
 class ConditionNode(_Strict):
     condition: RecordTest
 
+    @model_validator(mode="after")
+    def _counted(self) -> ConditionNode:
+        if self.condition.records != "counted":
+            raise ValueError("records: planned is for procedures, not_taken for medications")
+        return self
+
 
 class MedicationNode(_Strict):
     medication: RecordTest
+
+    @model_validator(mode="after")
+    def _not_planned(self) -> MedicationNode:
+        if self.medication.records == "planned":
+            raise ValueError("records: planned is for procedures")
+        return self
 
 
 class MedicationDuration(_Strict):
@@ -399,6 +415,12 @@ class MedicationDuration(_Strict):
 
 class ProcedureNode(_Strict):
     procedure: RecordTest
+
+    @model_validator(mode="after")
+    def _not_not_taken(self) -> ProcedureNode:
+        if self.procedure.records == "not_taken":
+            raise ValueError("records: not_taken is for medications")
+        return self
 
 
 class PositiveResults(_Strict):

@@ -70,6 +70,7 @@ from service.facts import (
     occurred_within,
     severity_of,
     stage_of,
+    stated_within,
 )
 from service.facts.model import UNCERTAIN_CONDITION
 from service.logic import Outcome, Truth, all_of, any_of, not_, outcome_of, worst_outcome
@@ -225,6 +226,8 @@ class Evaluator:
             "condition": facts.conditions + facts.findings,
             "medication": facts.medications,
             "procedure": facts.procedures,
+            "planned": facts.planned,
+            "not_taken": facts.not_taken,
         }
         self._matches: dict[tuple[str, str], list[tuple[ClinicalRecord, str]]] = {}
         self._suspects: dict[tuple[str, str], list[tuple[ClinicalRecord, str, str]]] = {}
@@ -758,11 +761,15 @@ class Evaluator:
         return found
 
     def _timing(self, record: ClinicalRecord, test: RecordTest, since: dt.date | None) -> bool | None:
+        if test.records != "counted":  # a plan or a not-taken statement: its own dates, never "done"
+            return stated_within(record, self.as_of if test.when == "current" else since)
         if test.when == "current":
             return is_current(record, self.as_of)
         return occurred_within(record, self.as_of, since if test.when == "within" else None)
 
-    def _records(self, test: RecordTest, source: str, noun: str) -> NodeResult:
+    def _records(self, test: RecordTest, kind: str, noun: str) -> NodeResult:
+        source = kind if test.records == "counted" else test.records
+        noun = {"planned": "planned procedure", "not_taken": "statement of a drug not taken"}.get(source, noun)
         matcher = self.catalog.valuesets[test.valueset]
         title = matcher.title
         period = test.period
@@ -775,6 +782,10 @@ class Evaluator:
         maybe: list[tuple[ClinicalRecord, str, str]] = []
         outside: list[tuple[ClinicalRecord, str]] = []
         other_grade: list[tuple[ClinicalRecord, str]] = []
+        # A current statement that the drug is not taken contradicts a current order of it.
+        contradicted = (
+            self._stated_not_taken(test.valueset) if source == "medication" and test.when == "current" else ""
+        )
         for record, label in self.matches(source, test.valueset):
             timing = self._timing(record, test, since)
             grade = self._grade(record, test)
@@ -792,6 +803,8 @@ class Evaluator:
                 maybe.append((record, label, _why_unknown(record, test.when)))
             elif test.counts_as == "unknown":
                 maybe.append((record, label, "counts only after confirmation for this criterion"))
+            elif contradicted:
+                maybe.append((record, label, contradicted))
             else:
                 hits.append((record, f"{label}, {record.verification}" if record.uncertain else label))
         if len(hits) >= test.min_count:
@@ -815,6 +828,12 @@ class Evaluator:
             return NodeResult(Truth.UNKNOWN, reasons, evidence, missing)
         if test.implied_by is not None:
             implied = self.node(test.implied_by)
+            if implied.truth is Truth.UNKNOWN and not implied.evidence and implied.missing:
+                # Unknown for want of data (records not provided), not for evidence: say what is missing.
+                why = "; ".join(implied.reasons)
+                return NodeResult(
+                    Truth.UNKNOWN, [f"no record codes {title}; what would imply it: {why}"], [], implied.missing
+                )
             if implied.truth is not Truth.FALSE:
                 why = "; ".join(implied.reasons)
                 reasons = [f"no record codes {title}, but the record implies it ({why}); confirm"]
@@ -836,7 +855,7 @@ class Evaluator:
         if other_grade:
             reason += f"; found {other_grade[0][1]}{_dates(other_grade[0][0])}"
         evidence = [r.evidence() for r, _ in (outside + other_grade)[:3]]
-        return self._absent(Truth.FALSE, reason, evidence, RECORD_TYPES[source], f"{title}{graded} ({window})")
+        return self._absent(Truth.FALSE, reason, evidence, RECORD_TYPES[kind], f"{title}{graded} ({window})")
 
     def _absent(
         self, truth: Truth, reason: str, evidence: list[Evidence], types: tuple[str, ...], what: str
@@ -876,6 +895,17 @@ class Evaluator:
             shown = {True: valuesets[stage.counts].title, False: valuesets[stage.other].title, None: "not recorded"}
             words.append(f"stage {shown[staged]}")
         return ", ".join(words)
+
+    def _stated_not_taken(self, valueset: str) -> str:
+        """Return why a current order or course of a set is in doubt: a statement, open or dated within
+        COURSE_GAP_DAYS, that the patient does not take a drug of the set (else ''). The record
+        contradicts the order; the reading that cannot make a false "eligible" is unknown."""
+        since = shift(self.as_of, days=-COURSE_GAP_DAYS)
+        found = [r for r, _ in self.matches("not_taken", valueset) if stated_within(r, since)]
+        if not found:
+            return ""
+        record = found[0]
+        return f"{record.display}{_dates(record)} stated not taken ({record.reference}); confirm"
 
     def _implying_treatment(
         self, source: str, matcher: CodeMatcher, test: RecordTest, since: dt.date | None
@@ -948,6 +978,10 @@ class Evaluator:
         if undated and truth is not compare_interval(shortest, False, math.inf, True, test.op, threshold):
             truth = Truth.UNKNOWN
             doubts.append(f"start date of {labels[id(undated[0])]} ({undated[0].reference})")
+        stated = self._stated_not_taken(test.valueset)
+        if stated and truth is not none_truth:
+            truth = Truth.UNKNOWN
+            doubts.append(f"whether {matcher.title} continues: {stated}")
         unconfirmed = [r for r in course.records if r.confirm]
         if unconfirmed and truth is Truth.TRUE:
             truth = Truth.UNKNOWN

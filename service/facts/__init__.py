@@ -15,7 +15,9 @@ Which values count (documented in the README):
 - Condition.verificationStatus refuted and entered-in-error never count; unconfirmed,
   provisional and differential are kept and marked uncertain.
 - Medication statuses entered-in-error, not-taken, not-done, cancelled and draft never count;
-  nor do Procedure statuses not-done, entered-in-error and preparation (a plan); nor refuted or
+  nor do Procedure statuses not-done, entered-in-error and preparation (a plan); a not-taken
+  MedicationStatement and a planned Procedure are kept apart (PatientFacts.not_taken, .planned)
+  for the tests that read statements and plans; nor refuted or
   entered-in-error allergies. Inactive and resolved allergies are kept: criteria ask for a
   history of allergy.
 - When a record counts in time (current, within a window, courses of therapy) is written in
@@ -49,6 +51,7 @@ from service.facts.records import (
     occurred_within,
     severity_of,
     stage_of,
+    stated_within,
 )
 from service.facts.scoring import ScoreMatchers, compute_scores
 
@@ -79,4 +82,5 @@ __all__ = [
     "printable",
     "severity_of",
     "stage_of",
+    "stated_within",
 ]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from service.facts.family import read_family
 from service.facts.labs import LabReader
-from service.facts.model import ADMINISTRATIVE_GENDER, PatientFacts, date_span
+from service.facts.model import (
+    ADMINISTRATIVE_GENDER,
+    NOT_TAKEN_MEDICATION,
+    PLANNED_PROCEDURE,
+    PatientFacts,
+    date_span,
+)
 from service.facts.records import MEDICATION_RECORDS, RecordReader
 from service.intake import Intake
 from service.terminology import AnalyteTable
@@ -59,13 +65,13 @@ class FactBuilder:
             for read in intake.resources.get(rtype, ()):
                 med = self.records.medication(read, intake, facts)
                 if med is not None:
-                    facts.medications.append(med)
+                    (facts.not_taken if med.status == NOT_TAKEN_MEDICATION else facts.medications).append(med)
         for read in intake.resources.get("Encounter", ()):
             facts.findings.extend(self.records.encounter(read, facts))
         for read in intake.resources.get("Procedure", ()):
             proc = self.records.procedure(read, facts)
             if proc is not None:
-                facts.procedures.append(proc)
+                (facts.planned if proc.status == PLANNED_PROCEDURE else facts.procedures).append(proc)
         for read in intake.resources.get("FamilyMemberHistory", ()):
             facts.family_read = True
             relative = read_family(read)

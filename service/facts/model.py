@@ -31,12 +31,15 @@ NOT_COUNTING_MEDICATION = frozenset(
     {"entered-in-error", "not-taken", "not-done", "cancelled", "draft", "declined", "preparation"}
 )
 """Medication statuses that never count; declined and preparation are MedicationDispense statuses (not handed over)."""
+NOT_TAKEN_MEDICATION = "not-taken"
+"""MedicationStatement status: the patient is stated not to take the drug (kept apart, never a course)."""
 ONGOING_MEDICATION = frozenset({"active", "in-progress", "on-hold"})
 # Statuses that do not say whether the drug is being taken: 'intended' (MedicationStatement: may
 # be taken in the future) and 'unknown'. Such a record is neither current nor past: unknown.
 UNSURE_MEDICATION = frozenset({"intended", "unknown"})
 # 'preparation' is a planned procedure, not one performed (FHIR event-status).
 NOT_COUNTING_PROCEDURE = frozenset({"not-done", "entered-in-error", "preparation"})
+PLANNED_PROCEDURE = "preparation"
 # US Core Condition categories (http://terminology.hl7.org/CodeSystem/condition-category and
 # http://hl7.org/fhir/us/core/CodeSystem/condition-category).
 ENCOUNTER_DIAGNOSIS = "encounter-diagnosis"
@@ -280,6 +283,11 @@ class PatientFacts:
     allergies: list[AllergyRecord]
     scores: dict[str, ScoreResult] = field(default_factory=dict)
     family: list[FamilyRecord] = field(default_factory=list)
+    planned: list[ClinicalRecord] = field(default_factory=list)
+    """Procedures planned, not done (status preparation): read only by tests of plans (records: planned)."""
+    not_taken: list[ClinicalRecord] = field(default_factory=list)
+    """MedicationStatements stating the drug is not taken: read by tests of such statements and as a
+    contradiction of a current order (records: not_taken; README, record semantics)."""
     family_read: bool = False  # whether the Bundle held any FamilyMemberHistory
     warnings: list[str] = field(default_factory=list)
     deceased_note: str = ""

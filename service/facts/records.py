@@ -18,7 +18,13 @@ The timing rules (README, "What counts as current"):
   else its expected supply duration times (1 + refills). An ongoing status with an end already
   past contradicts itself: unknown.
 - Procedures: completed and stopped were performed; in-progress is current; preparation is a
-  plan and never counts; status unknown leaves every timing unknown.
+  plan and never counts as done (kept apart in PatientFacts.planned, read only by tests of plans);
+  status unknown leaves every timing unknown.
+- A MedicationStatement 'not-taken' says the drug is not taken: it is never exposure or a course
+  (kept apart in PatientFacts.not_taken); a test of such statements reads it, and one current in a
+  value set makes a current order of that set, or a course of it, unknown (a contradiction).
+- A plan or a not-taken statement counts for a window if it is undated, its period is open, or
+  its latest date lies in or after the window's start (stated_within).
 - A coded Observation finding is current for FINDING_CURRENT_DAYS after it was observed.
 """
 
@@ -38,7 +44,9 @@ from service.facts.model import (
     LIST_CATEGORIES,
     NOT_COUNTING_MEDICATION,
     NOT_COUNTING_PROCEDURE,
+    NOT_TAKEN_MEDICATION,
     ONGOING_MEDICATION,
+    PLANNED_PROCEDURE,
     RETRACTED_ALLERGY,
     RETRACTED_CONDITION,
     UNSURE_MEDICATION,
@@ -231,7 +239,9 @@ class RecordReader:
     def medication(self, read: Read, intake: Intake, facts: PatientFacts) -> ClinicalRecord | None:
         med = read.resource
         status = str(med.status) if med.status else None
-        if status in NOT_COUNTING_MEDICATION:
+        if status == NOT_TAKEN_MEDICATION and type(med).__name__ == "MedicationStatement":
+            facts.warnings.append(f"{read.reference}: stated not taken: never a course of therapy; read as such")
+        elif status in NOT_COUNTING_MEDICATION:
             facts.warnings.append(f"{read.reference}: medication not counted: status {status}")
             return None
         concept = med.medicationCodeableConcept
@@ -328,7 +338,9 @@ class RecordReader:
     def procedure(self, read: Read, facts: PatientFacts) -> ClinicalRecord | None:
         proc = read.resource
         status = str(proc.status)
-        if status in NOT_COUNTING_PROCEDURE:
+        if status == PLANNED_PROCEDURE:
+            facts.warnings.append(f"{read.reference}: planned (status preparation): never counted as done")
+        elif status in NOT_COUNTING_PROCEDURE:
             facts.warnings.append(f"{read.reference}: procedure not counted: status {status}")
             return None
         span = self._when(
@@ -589,6 +601,20 @@ def occurred_within(record: ClinicalRecord, as_of: dt.date, since: dt.date | Non
     if possible is not None and possible < since:
         return False
     return None
+
+
+def stated_within(record: ClinicalRecord, since: dt.date | None) -> bool:
+    """Return whether a plan or a not-taken statement is live for a window starting at ``since``.
+
+    Undated, or open-ended (a not-taken period with no end): yes, the safe reading for a record
+    that can only raise a question. Otherwise its latest date must be on or after ``since``.
+    """
+    if since is None or record.start is None:
+        return True
+    if record.end is None and record.kind == "medication":
+        return True
+    latest = max(span.end for span in (record.start, record.end) if span is not None)
+    return latest >= since
 
 
 # -- courses of therapy ----------------------------------------------------------------------
