@@ -105,9 +105,13 @@ def _hcc(subject: dict[str, Any]) -> dict[str, Any]:
         "resource": {
             "resourceType": "Condition",
             "id": "extra-hcc",
-            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+            "clinicalStatus": {
+                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
+            },
             "verificationStatus": {
-                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}
+                ]
             },
             "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C22.0"}]},
             "subject": subject,
@@ -197,7 +201,9 @@ def test_a_subject_identifier_of_this_patient_counts(catalog: Catalog) -> None:
     ],
     ids=["unknown_system", "contradicts_reference"],
 )
-def test_a_subject_that_cannot_be_settled_makes_its_type_not_provided(catalog: Catalog, subject: dict[str, Any]) -> None:
+def test_a_subject_that_cannot_be_settled_makes_its_type_not_provided(
+    catalog: Catalog, subject: dict[str, Any]
+) -> None:
     """A record whose patient the Bundle cannot settle is left out and its resource type reads as not provided."""
     document = _with_mrn(_baseline())
     document["entry"].append(_hcc(subject))
