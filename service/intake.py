@@ -38,6 +38,7 @@ from pydantic import BaseModel, ValidationError
 
 from service.dates import shift
 from service.errors import BundleInvalid, Cancelled, Issue
+from service.fhir_decode import decode
 from service.terminology import CodeMatcher, normalise_code
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -463,14 +464,32 @@ def reference_key(reference: str) -> str:
     return reference
 
 
+def _validate(rtype: str, part: dict[str, Any], fast: bool) -> Any:
+    """Return the read part of a resource as a typed object: its Struct, else its fhir.resources model.
+
+    The Struct (service.fhir_decode) accepts only what the model accepts; anything else is judged
+    by the model, which raises ValidationError with the same paths as ever.
+    """
+    if fast and (decoded := decode(rtype, part)) is not None:
+        return decoded
+    return MODELS[rtype].model_validate(part)
+
+
 def read_bundle(
-    document: object, read_filter: ReadFilter, max_entries: int, as_of: dt.date | None = None, stop: Stop = never
+    document: object,
+    read_filter: ReadFilter,
+    max_entries: int,
+    as_of: dt.date | None = None,
+    stop: Stop = never,
+    fast: bool = True,
 ) -> Intake:
     """Validate the Bundle's shape and the resources a criterion reads; raise on client errors.
 
     Of a read resource, only the elements facts reads (READ_ELEMENTS) are validated: nothing
     reads the narrative, extensions or identifiers, and real exports carry large or malformed
-    XHTML and many extensions there.
+    XHTML and many extensions there. ``fast`` decodes them into typed Structs where they are
+    plainly valid (service.fhir_decode); without it every one is validated by its fhir.resources
+    model (the reference the differential test holds the fast path to).
     """
     if not isinstance(document, dict):
         kind = type(document).__name__
@@ -562,8 +581,7 @@ def read_bundle(
                 )
             )
         try:
-            elements = READ_ELEMENTS[rtype]
-            model = MODELS[rtype].model_validate(_read_part(raw, elements))
+            model = _validate(rtype, _read_part(raw, READ_ELEMENTS[rtype]), fast)
         except RecursionError:
             issues.append(
                 Issue(
@@ -589,7 +607,7 @@ def read_bundle(
         read = Read(model, keys[0] if named else f"Bundle.entry[{index}]", index)
         for key in keys:
             by_reference.setdefault(key, read)
-        contained.update(_read_contained(raw, read, warnings))
+        contained.update(_read_contained(raw, read, warnings, fast))
         validated.append((read, raw.get("subject") or raw.get("patient")))
 
     if issues:
@@ -613,7 +631,9 @@ def read_bundle(
 MAX_CONTAINED = 100
 
 
-def _read_contained(raw: Mapping[str, Any], container: Read, warnings: list[str]) -> dict[tuple[str, str], Read]:
+def _read_contained(
+    raw: Mapping[str, Any], container: Read, warnings: list[str], fast: bool = True
+) -> dict[tuple[str, str], Read]:
     """Validate the resources contained in a read resource that a reference can follow (their read parts).
 
     A contained resource that does not validate is left out with a warning naming its container:
@@ -627,7 +647,7 @@ def _read_contained(raw: Mapping[str, Any], container: Read, warnings: list[str]
         if not isinstance(rtype, str) or rtype not in MODELS or rtype == "Patient":
             continue
         try:
-            model = MODELS[rtype].model_validate(_read_part(item, READ_ELEMENTS[rtype]))
+            model = _validate(rtype, _read_part(item, READ_ELEMENTS[rtype]), fast)
         except (ValidationError, RecursionError):
             warnings.append(f"{container.reference}: contained[{position}] ({rtype}) is not valid; not read")
             continue
