@@ -228,6 +228,7 @@ class Identifier(Element, kw_only=True):
 
 
 class Extension(Element, kw_only=True):
+    choices = {"value": (("valueReference",), False)}
     url: Uri
     valueReference: Reference | None = None
 

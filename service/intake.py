@@ -682,7 +682,7 @@ def _string_numbers(raw: Mapping[str, Any]) -> list[str]:
 
     for key in _QUANTITY_KEYS:
         check(raw.get(key), key)
-    for index, ref_range in enumerate(raw.get("referenceRange") or ()):
+    for index, ref_range in enumerate(_list(raw.get("referenceRange"))):  # not a list: a 4xx below, never a 500
         if isinstance(ref_range, Mapping):
             for bound in ("low", "high"):
                 check(ref_range.get(bound), f"referenceRange[{index}].{bound}")
