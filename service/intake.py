@@ -209,6 +209,9 @@ def never() -> bool:
 
 
 UNIDENTIFIED = "a coding without a system cannot be identified"
+# Whether a matcher (by id) matched a lowered text, remembered for one Bundle only: never across
+# requests, as the texts are the patient's.
+TextMemo = dict[tuple[int, str], bool]
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,7 @@ class ReadFilter:
     finding_codes: frozenset[tuple[str, str]]
     record_matchers: Mapping[str, CodeMatcher] = field(default_factory=dict)
 
-    def wants_record(self, rtype: str, raw: Mapping[str, Any]) -> str | None:
+    def wants_record(self, rtype: str, raw: Mapping[str, Any], seen: TextMemo | None = None) -> str | None:
         """Return None if a Condition, Procedure or medication record is in a value set read, or names one
         in its text or displays (a safety-net suspect word), else why not.
 
@@ -250,7 +253,7 @@ class ReadFilter:
                 continue
             if not isinstance(concept, Mapping) or not isinstance(concept.get("coding", []), list):
                 return None
-            if _concept_matches(concept, matcher):
+            if _concept_matches(concept, matcher, {} if seen is None else seen):
                 return None
         if rtype == "Encounter":
             return rtype  # counted as before: no reason names a condition read
@@ -258,11 +261,12 @@ class ReadFilter:
             return UNIDENTIFIED
         return f"{rtype} (no criterion reads its code)"
 
-    def wants(self, raw: Mapping[str, Any], as_of: dt.date | None) -> str | None:
+    def wants(self, raw: Mapping[str, Any], as_of: dt.date | None, seen: TextMemo | None = None) -> str | None:
         """Return None if intake validates this raw resource (a Patient or a resource a criterion reads), else why not.
 
         One resource at a time, as read_bundle decides it; population screening drops what this
-        rejects before grouping a patient's resources.
+        rejects before grouping a patient's resources. ``seen`` remembers, for one Bundle, which
+        texts matched: exports repeat the same displays on thousands of resources.
         """
         rtype = raw.get("resourceType")
         if rtype == "Patient":
@@ -270,11 +274,14 @@ class ReadFilter:
         if not isinstance(rtype, str) or rtype not in MODELS:
             named = isinstance(rtype, str) and RESOURCE_TYPE_NAME.fullmatch(rtype)
             return rtype if named else "resource of an unknown type"  # no client text echoed
-        if (why := self.wants_record(rtype, raw)) is not None:
+        seen = {} if seen is None else seen
+        if (why := self.wants_record(rtype, raw, seen)) is not None:
             return why
-        return self.wants_observation(raw, as_of) if rtype == "Observation" else None
+        return self.wants_observation(raw, as_of, seen) if rtype == "Observation" else None
 
-    def wants_observation(self, raw: Mapping[str, Any], as_of: dt.date | None) -> str | None:
+    def wants_observation(
+        self, raw: Mapping[str, Any], as_of: dt.date | None, seen: TextMemo | None = None
+    ) -> str | None:
         """Return None if the Observation is read, else why it is passed over."""
         window = _window_of(raw.get("code"), self.observation_windows)
         if window is not None:
@@ -293,7 +300,9 @@ class ReadFilter:
         conditions = self.record_matchers.get("Condition")
         concepts = (raw.get("code"), raw.get("valueCodeableConcept"))
         if conditions is not None and any(
-            isinstance(c, Mapping) and isinstance(c.get("coding", []), list) and _concept_matches(c, conditions)
+            isinstance(c, Mapping)
+            and isinstance(c.get("coding", []), list)
+            and _concept_matches(c, conditions, {} if seen is None else seen)
             for c in concepts
         ):
             return None
@@ -513,6 +522,7 @@ def read_bundle(
     patients: list[tuple[int, dict[str, Any], object]] = []
     candidates: list[tuple[int, dict[str, Any], object]] = []
     seen_urls: set[str] = set()
+    seen_texts: TextMemo = {}
     for index, entry in enumerate(entries):
         if stop():
             raise Cancelled
@@ -540,7 +550,7 @@ def read_bundle(
         elif rtype not in MODELS:
             # Named in the warning only when it is shaped like a FHIR type name, so no text is echoed.
             skipped[rtype if RESOURCE_TYPE_NAME.fullmatch(rtype) else "resource of an unknown type"] += 1
-        elif (why := read_filter.wants(raw, as_of)) is not None:
+        elif (why := read_filter.wants(raw, as_of, seen_texts)) is not None:
             if why is UNIDENTIFIED:
                 name = _reference_keys(raw, None)
                 where = name[0] if name else f"Bundle.entry[{index}]"
@@ -689,7 +699,7 @@ def _string_numbers(raw: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _concept_matches(concept: Mapping[str, Any], matcher: CodeMatcher) -> bool:
+def _concept_matches(concept: Mapping[str, Any], matcher: CodeMatcher, seen: TextMemo) -> bool:
     texts = []
     if isinstance(concept.get("text"), str):
         texts.append(concept["text"].lower())
@@ -707,4 +717,11 @@ def _concept_matches(concept: Mapping[str, Any], matcher: CodeMatcher) -> bool:
             texts.append(display.lower())
     # A text naming a set's concept (a name, or a safety-net suspect word) keeps the record: its
     # codes may be in no value set, and evaluation decides how it reads.
-    return any(matcher.match_text(text) or matcher.has_suspect_words(text) for text in texts)
+    for text in texts:
+        key = (id(matcher), text)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = matcher.match_text(text) or matcher.has_suspect_words(text)
+        if found:
+            return True
+    return False
