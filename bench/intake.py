@@ -4,9 +4,12 @@
 bundle and the 12 MB merged bundle: the median of ``orjson.loads``, of ``read_bundle`` (intake)
 and of bytes in to answer bytes out (``orjson.loads``, ``match()``, ``match_bytes``), with every
 read resource validated by its fhir.resources model ("reference", the code on main) and with
-the typed Structs of service.fhir_decode ("fast"). Rounds are interleaved (every bundle, both
+the typed Structs of service.fhir_decode ("fast"). The reference way is main's intake exactly:
+``fast=False`` validates every read part with fhir.resources, and the per-Bundle memo of which
+texts matched a value set is emptied at every call, as main has none. Rounds are interleaved (every bundle, both
 ways, then the next round) so the noise of this shared machine spreads over every row. Then the
-peak memory (tracemalloc) of one 12 MB request in process, both ways, above the body.
+memory of one 12 MB request in a fresh process, both ways (bench/memprobe.py: peak resident
+memory above idle, and the peak of Python allocations under tracemalloc).
 """
 
 from __future__ import annotations
@@ -14,21 +17,24 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
+import subprocess
 import sys
+import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import orjson  # noqa: E402
+import orjson
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     AS_OF,
+    CODE,
     CRITERIA,
     MB,
+    REPO,
     Body,
     bundle_bytes,
     load_body,
@@ -40,17 +46,26 @@ from bench.common import (  # noqa: E402
     table,
     typical_body,
 )
-from service import pipeline  # noqa: E402
-from service.answer import match_bytes  # noqa: E402
-from service.criteria import Catalog, load_catalog  # noqa: E402
-from service.intake import read_bundle  # noqa: E402
+from service import (
+    intake,
+    pipeline,
+)
+from service.answer import match_bytes
+from service.criteria import Catalog, load_catalog
+from service.intake import read_bundle
 
 WAYS = {"reference": False, "fast": True}
+MEMO = intake._concept_matches
+
+
+def _without_memo(concept: Any, matcher: Any, seen: Any) -> bool:
+    return MEMO(concept, matcher, {})
 
 
 def use(fast: bool) -> None:
-    """Make match() read bundles the given way."""
+    """Make match() and read_bundle read bundles the given way (reference: as main does)."""
     pipeline.read_bundle = functools.partial(read_bundle, fast=fast)  # type: ignore[assignment]
+    intake._concept_matches = MEMO if fast else _without_memo  # type: ignore[assignment]
 
 
 def bodies() -> list[Body]:
@@ -86,11 +101,9 @@ def run(rounds: int) -> None:
                 continue
             for way, fast in WAYS.items():
                 use(fast)
-                document = orjson.loads(body.data)
-                took.setdefault((body.name, way, "intake"), []).append(
-                    timed(lambda: read_bundle(document, read_filter, 100_000, AS_OF, fast=fast))  # noqa: B023
-                )
-                del document
+                read = functools.partial(read_bundle, orjson.loads(body.data), read_filter, 100_000, AS_OF, fast=fast)
+                took.setdefault((body.name, way, "intake"), []).append(timed(read))
+                del read
                 gc.collect()
                 took.setdefault((body.name, way, "parse"), []).append(timed(lambda: orjson.loads(body.data)))  # noqa: B023
                 gc.collect()
@@ -133,17 +146,29 @@ def run(rounds: int) -> None:
         )
     )
     merged = inputs[-1]
-    print(f"\nPeak memory of one request in process (tracemalloc), {merged.name}, {merged.megabytes:.1f} MB body:\n")
+    print(f"\nOne request in a fresh process (bench/memprobe.py), {merged.name}, {merged.megabytes:.1f} MB:\n")
     mem_rows = []
-    for way, fast in WAYS.items():
-        use(fast)
-        gc.collect()
-        tracemalloc.start()
-        match_bytes(pipeline.match(orjson.loads(merged.data), catalog, AS_OF))
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        mem_rows.append([way, f"{peak / MB:.1f}", f"{peak / len(merged.data):.2f}x"])
-    print(table(["intake", "peak MB above the body", "peak / body"], mem_rows))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "merged.json"
+        path.write_bytes(merged.data)
+        for way, fast in WAYS.items():
+            command = [sys.executable, str(REPO / "bench" / "memprobe.py"), str(path)]
+            command += [] if fast else ["--reference-intake"]
+            out = subprocess.run(command, cwd=CODE, capture_output=True, text=True, timeout=600, check=True)
+            probe = orjson.loads(out.stdout.strip().splitlines()[-1])
+            above = (probe["peak_kib"] - probe["idle_kib"]) * 1024
+            parsed = (probe["parsed_hwm_kib"] - probe["idle_kib"]) * 1024
+            mem_rows.append(
+                [
+                    way,
+                    f"{above / MB:.1f}",
+                    f"{above / len(merged.data):.2f}x",
+                    f"{parsed / len(merged.data):.2f}x",
+                    f"{probe['traced_peak_bytes'] / len(merged.data):.2f}x",
+                ]
+            )
+    headers = ["intake", "peak MB above idle", "peak / body", "after the parse / body", "traced peak / body"]
+    print(table(headers, mem_rows))
 
 
 def main() -> None:
