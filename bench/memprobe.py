@@ -9,13 +9,17 @@ JSON answer; the
 high-water mark is also read after the read and after the parse, to split the peak. A
 second pass under tracemalloc gives the peak of Python allocations alone.
 
-    python bench/memprobe.py BUNDLE.json [--trials N [--share-nothing]]
+    python bench/memprobe.py BUNDLE.json [--trials N [--share-nothing]] [--reference-intake]
+
+``--reference-intake`` validates every read part with fhir.resources, as main did before the
+typed decoder (service.fhir_decode); bench/intake.py compares the two.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gc
 import os
 import sys
@@ -28,8 +32,10 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import AS_OF, CRITERIA, grown_catalog, proc_status_kib
+from service import pipeline
 from service.answer import match_bytes
 from service.criteria import load_catalog
+from service.intake import read_bundle
 from service.pipeline import compile_catalog, match
 
 TINY = {
@@ -66,7 +72,10 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=0)
     parser.add_argument("--share-nothing", action="store_true", help="clones share no logic node")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=AS_OF)
+    parser.add_argument("--reference-intake", action="store_true", help="fhir.resources for every read part")
     args = parser.parse_args()
+    if args.reference_intake:
+        pipeline.read_bundle = functools.partial(read_bundle, fast=False)  # type: ignore[assignment]
     catalog = load_catalog(CRITERIA)
     if args.trials > len(catalog.trials):
         catalog = grown_catalog(catalog, args.trials, args.share_nothing)

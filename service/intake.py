@@ -38,6 +38,7 @@ from pydantic import BaseModel, ValidationError
 
 from service.dates import shift
 from service.errors import BundleInvalid, Cancelled, Issue
+from service.fhir_decode import decode
 from service.terminology import CodeMatcher, normalise_code
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -208,6 +209,9 @@ def never() -> bool:
 
 
 UNIDENTIFIED = "a coding without a system cannot be identified"
+# Whether a matcher (by id) matched a lowered text, remembered for one Bundle only: never across
+# requests, as the texts are the patient's.
+TextMemo = dict[tuple[int, str], bool]
 
 
 @dataclass(frozen=True)
@@ -224,7 +228,7 @@ class ReadFilter:
     finding_codes: frozenset[tuple[str, str]]
     record_matchers: Mapping[str, CodeMatcher] = field(default_factory=dict)
 
-    def wants_record(self, rtype: str, raw: Mapping[str, Any]) -> str | None:
+    def wants_record(self, rtype: str, raw: Mapping[str, Any], seen: TextMemo | None = None) -> str | None:
         """Return None if a Condition, Procedure or medication record is in a value set read, or names one
         in its text or displays (a safety-net suspect word), else why not.
 
@@ -249,7 +253,7 @@ class ReadFilter:
                 continue
             if not isinstance(concept, Mapping) or not isinstance(concept.get("coding", []), list):
                 return None
-            if _concept_matches(concept, matcher):
+            if _concept_matches(concept, matcher, {} if seen is None else seen):
                 return None
         if rtype == "Encounter":
             return rtype  # counted as before: no reason names a condition read
@@ -257,11 +261,12 @@ class ReadFilter:
             return UNIDENTIFIED
         return f"{rtype} (no criterion reads its code)"
 
-    def wants(self, raw: Mapping[str, Any], as_of: dt.date | None) -> str | None:
+    def wants(self, raw: Mapping[str, Any], as_of: dt.date | None, seen: TextMemo | None = None) -> str | None:
         """Return None if intake validates this raw resource (a Patient or a resource a criterion reads), else why not.
 
         One resource at a time, as read_bundle decides it; population screening drops what this
-        rejects before grouping a patient's resources.
+        rejects before grouping a patient's resources. ``seen`` remembers, for one Bundle, which
+        texts matched: exports repeat the same displays on thousands of resources.
         """
         rtype = raw.get("resourceType")
         if rtype == "Patient":
@@ -269,11 +274,14 @@ class ReadFilter:
         if not isinstance(rtype, str) or rtype not in MODELS:
             named = isinstance(rtype, str) and RESOURCE_TYPE_NAME.fullmatch(rtype)
             return rtype if named else "resource of an unknown type"  # no client text echoed
-        if (why := self.wants_record(rtype, raw)) is not None:
+        seen = {} if seen is None else seen
+        if (why := self.wants_record(rtype, raw, seen)) is not None:
             return why
-        return self.wants_observation(raw, as_of) if rtype == "Observation" else None
+        return self.wants_observation(raw, as_of, seen) if rtype == "Observation" else None
 
-    def wants_observation(self, raw: Mapping[str, Any], as_of: dt.date | None) -> str | None:
+    def wants_observation(
+        self, raw: Mapping[str, Any], as_of: dt.date | None, seen: TextMemo | None = None
+    ) -> str | None:
         """Return None if the Observation is read, else why it is passed over."""
         window = _window_of(raw.get("code"), self.observation_windows)
         if window is not None:
@@ -292,7 +300,9 @@ class ReadFilter:
         conditions = self.record_matchers.get("Condition")
         concepts = (raw.get("code"), raw.get("valueCodeableConcept"))
         if conditions is not None and any(
-            isinstance(c, Mapping) and isinstance(c.get("coding", []), list) and _concept_matches(c, conditions)
+            isinstance(c, Mapping)
+            and isinstance(c.get("coding", []), list)
+            and _concept_matches(c, conditions, {} if seen is None else seen)
             for c in concepts
         ):
             return None
@@ -467,14 +477,32 @@ def reference_key(reference: str) -> str:
     return reference
 
 
+def _validate(rtype: str, part: dict[str, Any], fast: bool) -> Any:
+    """Return the read part of a resource as a typed object: its Struct, else its fhir.resources model.
+
+    The Struct (service.fhir_decode) accepts only what the model accepts; anything else is judged
+    by the model, which raises ValidationError with the same paths as ever.
+    """
+    if fast and (decoded := decode(rtype, part)) is not None:
+        return decoded
+    return MODELS[rtype].model_validate(part)
+
+
 def read_bundle(
-    document: object, read_filter: ReadFilter, max_entries: int, as_of: dt.date | None = None, stop: Stop = never
+    document: object,
+    read_filter: ReadFilter,
+    max_entries: int,
+    as_of: dt.date | None = None,
+    stop: Stop = never,
+    fast: bool = True,
 ) -> Intake:
     """Validate the Bundle's shape and the resources a criterion reads; raise on client errors.
 
     Of a read resource, only the elements facts reads (READ_ELEMENTS) are validated: nothing
     reads the narrative, extensions or identifiers, and real exports carry large or malformed
-    XHTML and many extensions there.
+    XHTML and many extensions there. ``fast`` decodes them into typed Structs where they are
+    plainly valid (service.fhir_decode); without it every one is validated by its fhir.resources
+    model (the reference the differential test holds the fast path to).
     """
     if not isinstance(document, dict):
         kind = type(document).__name__
@@ -498,6 +526,7 @@ def read_bundle(
     patients: list[tuple[int, dict[str, Any], object]] = []
     candidates: list[tuple[int, dict[str, Any], object]] = []
     seen_urls: set[str] = set()
+    seen_texts: TextMemo = {}
     for index, entry in enumerate(entries):
         if stop():
             raise Cancelled
@@ -525,7 +554,7 @@ def read_bundle(
         elif rtype not in MODELS:
             # Named in the warning only when it is shaped like a FHIR type name, so no text is echoed.
             skipped[rtype if RESOURCE_TYPE_NAME.fullmatch(rtype) else "resource of an unknown type"] += 1
-        elif (why := read_filter.wants(raw, as_of)) is not None:
+        elif (why := read_filter.wants(raw, as_of, seen_texts)) is not None:
             if why is UNIDENTIFIED:
                 name = _reference_keys(raw, None)
                 where = name[0] if name else f"Bundle.entry[{index}]"
@@ -566,8 +595,7 @@ def read_bundle(
                 )
             )
         try:
-            elements = READ_ELEMENTS[rtype]
-            model = MODELS[rtype].model_validate(_read_part(raw, elements))
+            model = _validate(rtype, _read_part(raw, READ_ELEMENTS[rtype]), fast)
         except RecursionError:
             issues.append(
                 Issue(
@@ -593,7 +621,7 @@ def read_bundle(
         read = Read(model, keys[0] if named else f"Bundle.entry[{index}]", index)
         for key in keys:
             by_reference.setdefault(key, read)
-        contained.update(_read_contained(raw, read, warnings))
+        contained.update(_read_contained(raw, read, warnings, fast))
         validated.append((read, raw.get("subject") or raw.get("patient")))
 
     if issues:
@@ -695,7 +723,9 @@ def _incomplete(document: Mapping[str, Any]) -> str | None:
 MAX_CONTAINED = 100
 
 
-def _read_contained(raw: Mapping[str, Any], container: Read, warnings: list[str]) -> dict[tuple[str, str], Read]:
+def _read_contained(
+    raw: Mapping[str, Any], container: Read, warnings: list[str], fast: bool = True
+) -> dict[tuple[str, str], Read]:
     """Validate the resources contained in a read resource that a reference can follow (their read parts).
 
     A contained resource that does not validate is left out with a warning naming its container:
@@ -709,7 +739,7 @@ def _read_contained(raw: Mapping[str, Any], container: Read, warnings: list[str]
         if not isinstance(rtype, str) or rtype not in MODELS or rtype == "Patient":
             continue
         try:
-            model = MODELS[rtype].model_validate(_read_part(item, READ_ELEMENTS[rtype]))
+            model = _validate(rtype, _read_part(item, READ_ELEMENTS[rtype]), fast)
         except (ValidationError, RecursionError):
             warnings.append(f"{container.reference}: contained[{position}] ({rtype}) is not valid; not read")
             continue
@@ -744,14 +774,14 @@ def _string_numbers(raw: Mapping[str, Any]) -> list[str]:
 
     for key in _QUANTITY_KEYS:
         check(raw.get(key), key)
-    for index, ref_range in enumerate(raw.get("referenceRange") or ()):
+    for index, ref_range in enumerate(_list(raw.get("referenceRange"))):  # not a list: a 4xx below, never a 500
         if isinstance(ref_range, Mapping):
             for bound in ("low", "high"):
                 check(ref_range.get(bound), f"referenceRange[{index}].{bound}")
     return found
 
 
-def _concept_matches(concept: Mapping[str, Any], matcher: CodeMatcher) -> bool:
+def _concept_matches(concept: Mapping[str, Any], matcher: CodeMatcher, seen: TextMemo) -> bool:
     texts = []
     if isinstance(concept.get("text"), str):
         texts.append(concept["text"].lower())
@@ -769,4 +799,11 @@ def _concept_matches(concept: Mapping[str, Any], matcher: CodeMatcher) -> bool:
             texts.append(display.lower())
     # A text naming a set's concept (a name, or a safety-net suspect word) keeps the record: its
     # codes may be in no value set, and evaluation decides how it reads.
-    return any(matcher.match_text(text) or matcher.has_suspect_words(text) for text in texts)
+    for text in texts:
+        key = (id(matcher), text)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = matcher.match_text(text) or matcher.has_suspect_words(text)
+        if found:
+            return True
+    return False
