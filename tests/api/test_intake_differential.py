@@ -38,7 +38,11 @@ from tests.api.test_bad_inputs import CASES, build_body
 from tests.golden.build_answers import golden_inputs
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parents[1] / "shared" / "corpus" / "external"
+# Beside the checkout (../shared) or, from a worktree under wt/, one level further up.
+CORPUS = next(
+    (d / "shared" / "corpus" / "external" for d in (REPO.parent, REPO.parents[1]) if (d / "shared").is_dir()),
+    REPO.parent / "shared" / "corpus" / "external",
+)
 AS_OF = dt.date(2026, 11, 22)
 BASELINE = REPO / "tests" / "cases" / "bundles" / "hbv_decompensated_baseline.json"
 
