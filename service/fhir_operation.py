@@ -190,6 +190,70 @@ def operation_definition() -> dict[str, Any]:
     }
 
 
+BUNDLE_REF = {"$ref": "#/components/schemas/PatientBundle"}
+PARAMETERS_REF = {"$ref": "#/components/schemas/MatchParameters"}
+
+
+def openapi_schemas() -> dict[str, dict[str, Any]]:
+    """Return the OpenAPI component schemas of the ``$match`` Parameters body (read_operation's rules)."""
+    names = ["resource", "onlyCertainMatches", "count"]
+    return {
+        "MatchParameters": {
+            "type": "object",
+            "description": (
+                "A FHIR R4 Parameters resource (https://hl7.org/fhir/R4/parameters.html), the $match input "
+                "the CodeX trial-matching guidance uses: 'resource' once (required), 'onlyCertainMatches' and "
+                "'count' at most once each; any other name, a repeat or a wrong value type is a 422."
+            ),
+            "required": ["resourceType", "parameter"],
+            "properties": {
+                "resourceType": {"type": "string", "enum": ["Parameters"]},
+                "parameter": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 3,
+                    "items": {"$ref": "#/components/schemas/MatchParameter"},
+                },
+            },
+        },
+        "MatchParameter": {
+            "type": "object",
+            "description": (
+                "One $match parameter: 'resource' with resource (the patient's Bundle, or a Patient whose "
+                "record is contained), 'onlyCertainMatches' with valueBoolean (only eligible trials), or "
+                f"'count' with valueInteger (at most this many trials, 1 to {MAX_COUNT})."
+            ),
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "enum": names},
+                "resource": {"oneOf": [BUNDLE_REF, {"$ref": "#/components/schemas/ContainedPatient"}]},
+                "valueBoolean": {"type": "boolean"},
+                "valueInteger": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
+            },
+        },
+        "ContainedPatient": {
+            "type": "object",
+            "description": (
+                "A FHIR R4 Patient whose record is in Patient.contained; '#' references the Patient, '#x' the "
+                "contained resource with id x."
+            ),
+            "required": ["resourceType"],
+            "properties": {
+                "resourceType": {"type": "string", "enum": ["Patient"]},
+                "id": {"type": "string", "pattern": r"^[A-Za-z0-9\-\.]{1,64}$"},
+                "contained": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["resourceType"],
+                        "properties": {"resourceType": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    }
+
+
 # Resource types the service reads from a patient's record (service/intake.py MODELS and Patient).
 READ_TYPES = (
     "Patient",
