@@ -35,13 +35,14 @@ class MatchParameter:
             resource (ContainedPatient | PatientBundle | Unset):
             value_boolean (bool | Unset):
             value_integer (int | Unset):
+            value_positive_int (int | Unset):
      """
 
     name: MatchParameterName
     resource: ContainedPatient | PatientBundle | Unset = UNSET
     value_boolean: bool | Unset = UNSET
     value_integer: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    value_positive_int: int | Unset = UNSET
 
 
 
@@ -65,9 +66,11 @@ class MatchParameter:
 
         value_integer = self.value_integer
 
+        value_positive_int = self.value_positive_int
+
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({
             "name": name,
         })
@@ -77,6 +80,8 @@ class MatchParameter:
             field_dict["valueBoolean"] = value_boolean
         if value_integer is not UNSET:
             field_dict["valueInteger"] = value_integer
+        if value_positive_int is not UNSET:
+            field_dict["valuePositiveInt"] = value_positive_int
 
         return field_dict
 
@@ -120,29 +125,15 @@ class MatchParameter:
 
         value_integer = d.pop("valueInteger", UNSET)
 
+        value_positive_int = d.pop("valuePositiveInt", UNSET)
+
         match_parameter = cls(
             name=name,
             resource=resource,
             value_boolean=value_boolean,
             value_integer=value_integer,
+            value_positive_int=value_positive_int,
         )
 
-
-        match_parameter.additional_properties = d
         return match_parameter
 
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

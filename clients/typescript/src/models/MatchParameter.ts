@@ -12,6 +12,7 @@ export type MatchParameter = {
     resource?: (PatientBundle | ContainedPatient);
     valueBoolean?: boolean;
     valueInteger?: number;
+    valuePositiveInt?: number;
 };
 export namespace MatchParameter {
     export enum name {
