@@ -21,7 +21,7 @@ from service.criteria import Catalog
 from service.errors import BadParameter, NotFound, NotJson, PayloadTooLarge, UnsupportedMediaType
 from service.facts import printable
 from service.fhir_answer import prefers_fhir, searchset
-from service.fhir_operation import read_operation
+from service.fhir_operation import BUNDLE_REF, PARAMETERS_REF, read_operation
 from service.intake import Stop, never
 from service.metrics import timed_match
 from service.pipeline import MatchReport, match, read_facts
@@ -73,14 +73,20 @@ EXAMPLE_BUNDLE: dict[str, Any] = {
     ],
 }
 
+EXAMPLE_PARAMETERS: dict[str, Any] = {
+    "resourceType": "Parameters",
+    "parameter": [
+        {"name": "resource", "resource": EXAMPLE_BUNDLE},
+        {"name": "onlyCertainMatches", "valueBoolean": True},
+        {"name": "count", "valueInteger": 5},
+    ],
+}
+
 BUNDLE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "A FHIR R4 Bundle (any type) holding exactly one Patient.",
-        "content": {
-            media: {"schema": {"$ref": "#/components/schemas/PatientBundle"}, "example": EXAMPLE_BUNDLE}
-            for media in ACCEPTED_TYPES
-        },
+        "content": {media: {"schema": BUNDLE_REF, "example": EXAMPLE_BUNDLE} for media in ACCEPTED_TYPES},
     }
 }
 
@@ -375,11 +381,24 @@ async def post_match(
     tags=["matching"],
     openapi_extra={
         "requestBody": {
-            **BUNDLE_BODY["requestBody"],
-            "description": "A FHIR R4 Bundle holding exactly one Patient; or a FHIR Parameters resource with "
-            "'resource' (that Bundle, or a Patient with its record contained), 'onlyCertainMatches' "
-            "(valueBoolean) and 'count' (valueInteger), as GET /OperationDefinition/ResearchStudy-match "
-            "defines.",
+            "required": True,
+            "description": "A FHIR R4 Bundle holding exactly one Patient (PatientBundle); or a FHIR Parameters "
+            "resource (MatchParameters) with 'resource' (that Bundle, or a Patient with its record contained), "
+            "'onlyCertainMatches' (valueBoolean) and 'count' (valueInteger), as GET "
+            "/OperationDefinition/ResearchStudy-match defines.",
+            "content": {
+                media: {
+                    "schema": {"oneOf": [BUNDLE_REF, PARAMETERS_REF]},
+                    "examples": {
+                        "bundle": {"summary": "The patient's Bundle", "value": EXAMPLE_BUNDLE},
+                        "parameters": {
+                            "summary": "Parameters: the Bundle, certain matches only",
+                            "value": EXAMPLE_PARAMETERS,
+                        },
+                    },
+                }
+                for media in ACCEPTED_TYPES
+            },
         }
     },
     response_class=Response,

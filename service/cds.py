@@ -22,11 +22,17 @@ does not resolve makes Medication "not provided" (below).
 
 Calls, and the choices the spec leaves to a service:
 
-- The service never calls the FHIR server: it reads prefetch only. ``fhirServer`` and
-  ``fhirAuthorization`` are accepted and ignored; the token is never stored or logged.
-- No ``patient`` prefetch (no prefetch at all, an empty one, or ``null``): 412 Precondition
-  Failed with an OperationOutcome. The spec says a service that cannot obtain required data
-  from prefetch or the FHIR server SHALL answer 412, and SHOULD include an OperationOutcome.
+- With ``fhirServer`` and ``fhirAuthorization`` (the spec's "FHIR Resource Access"), every key
+  prefetch did not fill (absent, ``null``, an OperationOutcome, paginated or with an error
+  entry) is fetched from the server with the bearer token (service/cds_fetch.py: https or
+  loopback http only, timeouts, size limits, same-origin redirects and pages only). A key the
+  fetch fails for stays not provided, as below; the response's extension names the keys
+  fetched and those that failed with why. The token is never stored or logged. Without
+  ``fhirAuthorization`` the service never calls the server (the spec allows it only with both).
+- No patient (no ``patient`` prefetch, an empty one, or ``null``, and no successful fetch):
+  412 Precondition Failed with an OperationOutcome. The spec says a service that cannot obtain
+  required data from prefetch or the FHIR server SHALL answer 412, and SHOULD include an
+  OperationOutcome.
 - A key that is absent, ``null``, an OperationOutcome, a Bundle with a ``next`` link (the
   service does not page) or with an error OperationOutcome entry is "not provided". (The spec's
   ``null`` means "no data", but it exists for single-resource reads: a search with no data is an
@@ -67,6 +73,7 @@ from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
 from service.api import FHIR_JSON, AsOf, CatalogDep, SettingsDep, off_loop, parse_as_of, parse_body, receive_body
+from service.cds_fetch import Fetched, FetchLimits, fetch_missing
 from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
 from service.evaluate import CriterionResult
@@ -78,6 +85,7 @@ from service.order import OrderItem, order_next, unsent_types
 from service.pipeline import MatchReport, match
 from service.rank import Status, TrialMatch, status_text
 from service.schemas import Model
+from service.settings import Settings
 
 if TYPE_CHECKING:  # PyJWT and cryptography load only where JWT checking is configured
     from service.cds_auth import CdsVerifier
@@ -119,7 +127,7 @@ class HookContext(_Incoming):
 
 
 class HookRequest(_Incoming):
-    """A CDS Hooks request; only prefetch is read, ``fhirServer`` and ``fhirAuthorization`` are ignored."""
+    """A CDS Hooks request; prefetch, and keys it lacks fetched from ``fhirServer`` with ``fhirAuthorization``."""
 
     hook: str
     hook_instance: str = Field(min_length=1)
@@ -290,18 +298,20 @@ def service_description(catalog: Catalog) -> CdsService:
     description = (
         f"Lists the clinical trials of the trialmatch catalogue {catalog.version} ({len(catalog.trials)} trials) "
         "the patient is eligible or possibly eligible for, one card per trial, with the reasons, the data "
-        "still needed and the criteria a person must confirm. It reads prefetched data only and never "
-        "queries the FHIR server. Prefetch filtered to the codes the criteria read: "
+        "still needed and the criteria a person must confirm. It reads prefetch; keys the request leaves "
+        "unfilled are fetched from fhirServer when the request carries fhirAuthorization. Prefetch filtered "
+        "to the codes the criteria read: "
         f"{', '.join(filtered) or 'none'}. Fetched without a code filter: {', '.join(unfiltered) or 'none'} "
         "(their value sets hold ICD or ATC prefixes or ingredient names, which cannot be written as code "
         "tokens, and medication searches by code miss medicationReference)."
     )
     closed = [t.key for t in found if t.closed_world]
     usage = (
-        "Requires the 'patient' prefetch (412 Precondition Failed without it). Send every other key, as an "
-        "empty searchset Bundle when there is no data: an absent, null, failed or paginated key counts as not "
-        "provided. Medications given by medicationReference need their Medication resources in the same "
-        "searchset (search.mode 'include'). Without "
+        "Requires the patient: the 'patient' prefetch, or fhirServer with fhirAuthorization to fetch it "
+        "(412 Precondition Failed without either). Send every other key (an empty searchset Bundle when "
+        "there is no data), or fhirServer with fhirAuthorization: a key neither fills (absent, null, failed "
+        "or paginated) counts as not provided. Medications given by medicationReference need their "
+        "Medication resources in the same searchset (search.mode 'include'). Without "
         f"{', '.join(closed) or 'record keys'} a missing record would read as 'no record', so while any of "
         "them is not provided no card says eligible."
     )
@@ -327,6 +337,7 @@ class Assembled:
     origins: tuple[str, ...]
     not_provided: tuple[str, ...]
     ignored: tuple[str, ...]
+    fetched: Fetched | None = None
 
 
 def parse_hook(document: object) -> HookRequest:
@@ -404,14 +415,41 @@ def _unresolved_medications(entries: list[dict[str, Any]], names: set[str]) -> b
     return False
 
 
-def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
+def _unfilled(key: str, value: dict[str, Any] | None) -> bool:
+    """Return whether a prefetch value leaves its key not provided (absent is handled by the caller)."""
+    if value is None or value.get("resourceType") == "OperationOutcome":
+        return True
+    return value.get("resourceType") == "Bundle" and _bundle_entries(key, value) is None
+
+
+def fill_from_server(
+    request: HookRequest, found: tuple[Template, ...], limits: FetchLimits | None, stop: Stop
+) -> tuple[HookRequest, Fetched | None]:
+    """Return the request with the keys prefetch left unfilled fetched from its fhirServer, when it may."""
+    if limits is None or not request.fhir_server or request.fhir_authorization is None:
+        return request, None
+    prefetch = request.prefetch or {}
+    queries = {t.key: t.query for t in found if t.key not in prefetch or _unfilled(t.key, prefetch[t.key])}
+    if not queries:
+        return request, None
+    fetched = fetch_missing(
+        request.fhir_server, request.fhir_authorization, request.context.patient_id, queries, limits, stop
+    )
+    return request.model_copy(update={"prefetch": {**prefetch, **fetched.values}}), fetched
+
+
+def assemble(request: HookRequest, found: tuple[Template, ...], fetched: Fetched | None = None) -> Assembled:
     """Return a collection Bundle of the prefetched resources; raise when the patient is missing."""
     prefetch = request.prefetch or {}
     patient = prefetch.get("patient")
     if patient is None or patient.get("resourceType") == "OperationOutcome":
+        if fetched is not None and "patient" in fetched.failed:
+            raise PrefetchMissing(
+                f"prefetch.patient was not provided and fetching it from fhirServer failed: {fetched.failed['patient']}"
+            )
         raise PrefetchMissing(
-            "prefetch.patient is required and was not provided; this service reads prefetched data only "
-            "and never queries the FHIR server"
+            "prefetch.patient is required and was not provided; send it, or fhirServer with "
+            "fhirAuthorization so that the service can fetch it"
         )
     if patient.get("resourceType") != "Patient":
         raise HookInvalid([Issue("value", "prefetch.patient must be a Patient resource", ("prefetch.patient",))])
@@ -464,7 +502,7 @@ def assemble(request: HookRequest, found: tuple[Template, ...]) -> Assembled:
     if _unresolved_medications(entries, seen):
         not_provided.append(UNRESOLVED_MEDICATIONS)
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
-    return Assembled(bundle, tuple(origins), tuple(not_provided), ignored)
+    return Assembled(bundle, tuple(origins), tuple(not_provided), ignored, fetched)
 
 
 def relocate(issues: list[Issue], origins: tuple[str, ...]) -> list[Issue]:
@@ -667,6 +705,12 @@ def cards_response(
         messages.append(f"{_plural(len(shown_warnings), 'intake warning')}: see the last card.")
     if assembled.ignored:
         extension[EXTENSION + "ignoredKeys"] = list(assembled.ignored)
+    if assembled.fetched is not None:
+        if assembled.fetched.values:
+            extension[EXTENSION + "fetched"] = sorted(assembled.fetched.values)
+        if assembled.fetched.failed:
+            extension[EXTENSION + "fetchFailed"] = dict(sorted(assembled.fetched.failed.items()))
+            messages.append("Fetching from fhirServer failed for: " + ", ".join(sorted(assembled.fetched.failed)) + ".")
     if report.facts.deceased_note:
         messages.insert(0, f"The patient is recorded as deceased ({report.facts.deceased_note}): no trial is eligible.")
     if not any(c.uuid != _warnings_uuid(hook_instance) for c in cards):
@@ -791,7 +835,8 @@ def discovery(catalog: CatalogDep) -> Discovery:
     openapi_extra=HOOK_BODY,
     responses={
         412: {
-            "description": "The 'patient' prefetch is missing; the service never queries the FHIR server",
+            "description": "The patient is neither in prefetch nor fetched from fhirServer (no "
+            "fhirAuthorization, or the fetch failed)",
             "content": OUTCOME,
         }
     },
@@ -810,14 +855,28 @@ async def call_service(
     day: dt.date = parse_as_of(as_of)
     body = await receive_body(request, settings)
     with timed_match():
-        return await off_loop(request, _cards_answer, body, day, settings.max_entries)
+        return await off_loop(request, _cards_answer, body, day, settings.max_entries, fetch_limits(settings))
 
 
-def _cards_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: int, stop: Stop) -> Response:
-    """Parse a hook request, match its prefetch and serialise the cards (runs in a worker thread)."""
-    hook = parse_hook(parse_body(body))
+def fetch_limits(settings: Settings) -> FetchLimits | None:
+    """Return the limits of fetching from a CDS client's fhirServer, or None when fetching is off."""
+    if not settings.cds_fetch:
+        return None
+    return FetchLimits(
+        deadline_seconds=settings.cds_fetch_seconds,
+        response_bytes=settings.cds_fetch_response_bytes,
+        request_bytes=settings.cds_fetch_request_bytes,
+        servers=settings.cds_fhir_servers,
+    )
+
+
+def _cards_answer(
+    body: bytearray, catalog: Catalog, day: dt.date, max_entries: int, limits: FetchLimits | None, stop: Stop
+) -> Response:
+    """Parse a hook request, fill it from fhirServer, match it and serialise the cards (in a worker)."""
     found = templates(catalog)
-    assembled = assemble(hook, found)
+    hook, fetched = fill_from_server(parse_hook(parse_body(body)), found, limits, stop)
+    assembled = assemble(hook, found, fetched)
     unsent = frozenset(
         [t for template in found if template.key in assembled.not_provided for t in template.resource_types]
         + (["Medication"] if UNRESOLVED_MEDICATIONS in assembled.not_provided else [])

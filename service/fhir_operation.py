@@ -22,6 +22,7 @@ must learn it was not applied.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -36,6 +37,7 @@ from service.settings import Settings
 OPERATION_URL = "https://trialmatch.invalid/fhir/OperationDefinition/ResearchStudy-match"
 FHIR_VERSION = "4.0.1"
 MAX_COUNT = 1000
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # https://hl7.org/fhir/R4/datatypes.html#id
 # When this statement's content last changed (CapabilityStatement.date is required).
 STATEMENT_DATE = "2026-11-30"
 
@@ -80,10 +82,13 @@ def _resolve(node: Any, names: dict[str, str]) -> Any:
 
 def unpack_patient(patient: dict[str, Any]) -> dict[str, Any]:
     """Return a collection Bundle of a Patient and the resources it contains."""
-    contained = patient.get("contained") or []
+    contained = patient.get("contained", [])
     if not isinstance(contained, list):
         raise _invalid("Patient.contained must be an array", "Parameters.parameter.resource.contained")
-    patient_id = patient.get("id") if isinstance(patient.get("id"), str) and patient.get("id") else "contained"
+    given = patient.get("id", "contained")
+    if not isinstance(given, str) or not FHIR_ID.fullmatch(given):
+        raise _invalid("Patient.id must be a FHIR id", "Parameters.parameter.resource.id")
+    patient_id = given
     names = {"": f"Patient/{patient_id}"}
     for item in contained:
         if isinstance(item, dict) and isinstance(item.get("id"), str) and isinstance(item.get("resourceType"), str):
@@ -91,8 +96,8 @@ def unpack_patient(patient: dict[str, Any]) -> dict[str, Any]:
     head = {k: v for k, v in patient.items() if k != "contained"}
     entries = [{"fullUrl": f"Patient/{patient_id}", "resource": {**head, "id": patient_id}}]
     for index, item in enumerate(contained):
-        if not isinstance(item, dict):
-            raise _invalid("a contained resource must be an object", f"Patient.contained[{index}]")
+        if not isinstance(item, dict) or not isinstance(item.get("resourceType"), str):
+            raise _invalid("a contained resource must be an object with a resourceType", f"Patient.contained[{index}]")
         entry: dict[str, Any] = {"resource": _resolve(item, names)}
         if isinstance(item.get("id"), str) and isinstance(item.get("resourceType"), str):
             entry["fullUrl"] = f"{item['resourceType']}/{item['id']}"
@@ -116,6 +121,12 @@ def read_operation(document: object) -> OperationInput:
         if name in seen:
             raise _invalid(f"parameter '{name}' given more than once", where)
         assert isinstance(item, dict)
+        # A parameter carries one value (FHIR R4 Parameters, inv-1): a value[x] or resource that is
+        # not this name's is refused rather than ignored.
+        own = {"resource": "resource", "onlyCertainMatches": "valueBoolean", "count": "valueInteger"}[name]
+        stray = sorted(k for k in item if k not in ("name", own) and k != "valuePositiveInt")
+        if stray or (name != "count" and "valuePositiveInt" in item):
+            raise _invalid(f"parameter '{name}' takes only {own}, not {', '.join(stray) or 'valuePositiveInt'}", where)
         if name == "resource":
             value = item.get("resource")
             if not isinstance(value, dict) or value.get("resourceType") not in ("Bundle", "Patient"):
@@ -190,6 +201,88 @@ def operation_definition() -> dict[str, Any]:
                 "A searchset Bundle of ResearchStudy resources with search.score and eligibility extensions.",
             ),
         ],
+    }
+
+
+BUNDLE_REF = {"$ref": "#/components/schemas/PatientBundle"}
+PARAMETERS_REF = {"$ref": "#/components/schemas/MatchParameters"}
+
+
+VALUE_OF = {
+    "resource": ("resource",),
+    "onlyCertainMatches": ("valueBoolean",),
+    "count": ("valueInteger", "valuePositiveInt"),
+}
+
+
+def _misfit(name: str, own: tuple[str, ...]) -> dict[str, Any]:
+    """Return a schema matching a parameter of this name without its value, or with another's."""
+    others = [k for k in ("resource", "valueBoolean", "valueInteger", "valuePositiveInt") if k not in own]
+    missing = {"not": {"anyOf": [{"required": [k]} for k in own]}}
+    return {"properties": {"name": {"const": name}}, "anyOf": [missing, *({"required": [k]} for k in others)]}
+
+
+def openapi_schemas() -> dict[str, dict[str, Any]]:
+    """Return the OpenAPI component schemas of the ``$match`` Parameters body (read_operation's rules)."""
+    names = ["resource", "onlyCertainMatches", "count"]
+    return {
+        "MatchParameters": {
+            "type": "object",
+            "description": (
+                "A FHIR R4 Parameters resource (https://hl7.org/fhir/R4/parameters.html), the $match input "
+                "the CodeX trial-matching guidance uses: 'resource' once (required), 'onlyCertainMatches' and "
+                "'count' at most once each; any other name, a repeat or a wrong value type is a 422."
+            ),
+            "required": ["resourceType", "parameter"],
+            "properties": {
+                "resourceType": {"type": "string", "enum": ["Parameters"]},
+                "parameter": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 3,
+                    "items": {"$ref": "#/components/schemas/MatchParameter"},
+                },
+            },
+        },
+        "MatchParameter": {
+            "type": "object",
+            "description": (
+                "One $match parameter: 'resource' with resource (the patient's Bundle, or a Patient whose "
+                "record is contained), 'onlyCertainMatches' with valueBoolean (only eligible trials with no review item pending), or "
+                f"'count' with valueInteger (at most this many trials, 1 to {MAX_COUNT})."
+            ),
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "enum": names},
+                "resource": {"oneOf": [BUNDLE_REF, {"$ref": "#/components/schemas/ContainedPatient"}]},
+                "valueBoolean": {"type": "boolean"},
+                "valueInteger": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
+                "valuePositiveInt": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
+            },
+            # One value per parameter, the one its name takes (read_operation refuses any other).
+            "not": {"anyOf": [_misfit(name, own) for name, own in VALUE_OF.items()]},
+        },
+        "ContainedPatient": {
+            "type": "object",
+            "description": (
+                "A FHIR R4 Patient whose record is in Patient.contained; '#' references the Patient, '#x' the "
+                "contained resource with id x."
+            ),
+            "required": ["resourceType"],
+            "properties": {
+                "resourceType": {"type": "string", "enum": ["Patient"]},
+                "id": {"type": "string", "pattern": r"^[A-Za-z0-9\-\.]{1,64}$"},
+                "contained": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["resourceType"],
+                        "properties": {"resourceType": {"type": "string"}},
+                    },
+                },
+            },
+        },
     }
 
 

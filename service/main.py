@@ -40,6 +40,8 @@ from service.docs import router as docs_router
 from service.errors import ClientError, Issue, NotFound, Unauthorized
 from service.facts import printable
 from service.facts.model import ADMINISTRATIVE_GENDER
+from service.fhir_operation import BUNDLE_REF
+from service.fhir_operation import openapi_schemas as operation_schemas
 from service.fhir_routes import router as fhir_router
 from service.intake import BUNDLE_TYPES
 from service.logs import configure_logging
@@ -349,6 +351,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             },
         },
     }
+    components.update(operation_schemas())  # the $match Parameters body (service/fhir_operation.py)
     components["OperationOutcome"] = {
         "type": "object",
         "description": "A FHIR R4 OperationOutcome describing what is wrong and where.",
@@ -534,7 +537,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             has_body = "requestBody" in operation
             has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
             takes_bundle = any(
-                media.get("schema") == {"$ref": "#/components/schemas/PatientBundle"}
+                media.get("schema") == BUNDLE_REF or BUNDLE_REF in media.get("schema", {}).get("oneOf", [])
                 for media in operation.get("requestBody", {}).get("content", {}).values()
             )
             for code, (text, issues) in errors.items():

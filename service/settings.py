@@ -57,10 +57,18 @@ class Settings(BaseSettings):
     # and the issuers allowed; both unset leaves CDS calls to the API key, like every other route.
     cds_jwks: str | None = None
     cds_issuers: Annotated[tuple[str, ...], NoDecode] = ()
+    # CDS Hooks prefetch keys the client left out are fetched from its fhirServer with its
+    # fhirAuthorization token (service/cds_fetch.py): on/off, the base URLs allowed (empty: any
+    # https URL, or http to a loopback address), one deadline and byte limits per hook request.
+    cds_fetch: bool = True
+    cds_fhir_servers: Annotated[tuple[str, ...], NoDecode] = ()
+    cds_fetch_seconds: float = Field(default=15.0, gt=0)
+    cds_fetch_response_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    cds_fetch_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     # Signs the web view's session cookies (service/web/auth.py); random per start-up when unset.
     session_secret: SecretStr | None = None
 
-    @field_validator("cors_origins", "api_key_hashes", "cds_issuers", mode="before")
+    @field_validator("cors_origins", "api_key_hashes", "cds_issuers", "cds_fhir_servers", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)

@@ -354,9 +354,9 @@ def test_summary_line_stays_under_140_characters() -> None:
 
 @pytest.mark.parametrize("prefetch", [None, {}, {"patient": None}])
 def test_no_patient_prefetch_is_412(client: TestClient, prefetch: dict[str, Any] | None) -> None:
-    """Without the patient prefetch the answer is 412 with an OperationOutcome; the FHIR server is never called."""
+    """Without the patient prefetch or fhirAuthorization to fetch it, the answer is 412 with an OperationOutcome."""
     body = _outcome(client.post(SERVICE, json=_hook(prefetch)), 412)
-    assert "never queries the FHIR server" in body["issue"][0]["diagnostics"]
+    assert "or fhirServer with fhirAuthorization" in body["issue"][0]["diagnostics"]
 
 
 def test_unknown_service_is_404(client: TestClient) -> None:

@@ -96,12 +96,18 @@ def test_only_certain_matches_and_count_trim_the_answer(client: TestClient) -> N
         ([{"name": "onlyCertainMatches", "valueString": "yes"}], "Parameters.parameter[0]"),
         ([{"name": "count", "valueInteger": 0}], "Parameters.parameter[0]"),
         ([{"name": "count", "valueInteger": 1}, {"name": "count", "valueInteger": 2}], "Parameters.parameter[1]"),
+        # a value that is not the parameter's own is refused, not ignored (schemathesis found it)
+        (
+            [{"name": "resource", "resource": {"resourceType": "Bundle"}, "valueInteger": "2"}],
+            "Parameters.parameter[0]",
+        ),
+        ([{"name": "count", "valueInteger": 2, "valueBoolean": True}], "Parameters.parameter[0]"),
     ],
 )
 def test_bad_parameters_are_422_naming_the_parameter(
     client: TestClient, parameters: list[dict[str, Any]], where: str
 ) -> None:
-    """A missing resource, an unknown name, a repeated one or a wrong value type is a 422 OperationOutcome."""
+    """A missing resource, an unknown name, a repeated one, a wrong or a stray value is a 422 OperationOutcome."""
     response = _post(client, {"resourceType": "Parameters", "parameter": parameters})
     assert response.status_code == 422, response.text
     body = response.json()

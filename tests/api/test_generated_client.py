@@ -34,24 +34,33 @@ CLIENT_SCRIPT = """
 import datetime, json, sys
 import trialmatch_client
 from trialmatch_client import Client
-from trialmatch_client.api.matching import match_patient
+from trialmatch_client.api.matching import match_patient, match_patient_fhir
 from trialmatch_client.api.service import health
 from trialmatch_client.api.trials import list_trials
-from trialmatch_client.models import Health, MatchResponse, OperationOutcome, PatientBundle, TrialList
+from trialmatch_client.models import (
+    FhirBundle, Health, MatchParameters, MatchResponse, OperationOutcome, PatientBundle, TrialList
+)
 
 base_url, bundle_path, day = sys.argv[1:4]
 as_of = datetime.date.fromisoformat(day)
 with open(bundle_path, encoding="utf-8") as handle:
-    body = PatientBundle.from_dict(json.load(handle))
+    raw = json.load(handle)
+body = PatientBundle.from_dict(raw)
+items = [{"name": "resource", "resource": raw}, {"name": "count", "valueInteger": 2}]
+parameters = MatchParameters.from_dict({"resourceType": "Parameters", "parameter": items})
 with Client(base_url=base_url, raise_on_unexpected_status=True, timeout=30) as client:
     up = health.sync_detailed(client=client)
     listed = list_trials.sync_detailed(client=client)
     matched = match_patient.sync_detailed(client=client, body=body, as_of=as_of)
     refused = match_patient.sync_detailed(client=client, body=body, as_of=datetime.date(1800, 1, 1))
+    operation = match_patient_fhir.sync_detailed(client=client, body=parameters, as_of=as_of)
 assert isinstance(up.parsed, Health), up.content
 assert isinstance(listed.parsed, TrialList), listed.content
 assert isinstance(matched.parsed, MatchResponse), matched.content
 assert isinstance(refused.parsed, OperationOutcome), refused.content
+assert isinstance(operation.parsed, FhirBundle), operation.content
+found = [e["resource"] for e in operation.parsed.to_dict()["entry"]]
+studies = [r for r in found if r["resourceType"] == "ResearchStudy"]
 value = lambda item: getattr(item, "value", item)
 print(json.dumps({
     "package": trialmatch_client.__file__,
@@ -64,6 +73,7 @@ print(json.dumps({
     ],
     "refused": [refused.status_code, value(refused.parsed.resource_type)],
     "scores": [type(matched.parsed.scores).__name__, type(matched.parsed.scores.child_pugh).__name__],
+    "parameters": [operation.status_code, value(operation.parsed.type_), [s["id"] for s in studies]],
 }))
 """
 
@@ -198,6 +208,8 @@ def test_generated_client_calls_health_trials_and_match(
     assert all(criteria > 0 for *_, criteria in results)
     assert answer["refused"] == [400, "OperationOutcome"]
     assert answer["scores"] == ["Scores", "ScoreOut"]  # one typed field per score
+    # $match with a Parameters body (MatchParameters): count=2 keeps the two best trials, in rank order.
+    assert answer["parameters"] == [200, "searchset", [trial for _, trial, _, _ in results[:2]]]
 
 
 def test_typescript_client_compiles_and_calls_the_service(service_url: str, catalog: Catalog, tmp_path: Path) -> None:
@@ -217,3 +229,5 @@ def test_typescript_client_compiles_and_calls_the_service(service_url: str, cata
     assert {status for _, _, status, _ in results} <= {"eligible", "possibly_eligible", "ineligible"}
     assert all(criteria > 0 for *_, criteria in results)
     assert answer["refused"] == [400, "OperationOutcome"]
+    # $match with a Parameters body: count=2 keeps the two best trials, in rank order.
+    assert answer["parameters"] == ["searchset", [trial for _, trial, _, _ in results[:2]]]

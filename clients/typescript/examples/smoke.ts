@@ -1,9 +1,9 @@
-// Calls /health, /trials, /match and an error answer with the generated client, and prints what
+// Calls /health, /trials, /match, $match with Parameters and an error answer with the generated client, and prints what
 // it parsed as one JSON line (tests/api/test_generated_client.py checks it).
 // Usage: node dist/examples/smoke.js <base URL> <bundle.json> <asOf>
 import { readFileSync } from "node:fs";
-import { ApiError, MatchingService, OpenAPI, ServiceService, TrialsService } from "../src";
-import type { MatchResponse, PatientBundle } from "../src";
+import { ApiError, MatchParameter, MatchParameters, MatchingService, OpenAPI, ServiceService, TrialsService } from "../src";
+import type { FhirBundle, MatchResponse, PatientBundle } from "../src";
 
 async function main(): Promise<void> {
   const [baseUrl, bundlePath, asOf] = process.argv.slice(2);
@@ -13,6 +13,20 @@ async function main(): Promise<void> {
   const bundle = JSON.parse(readFileSync(bundlePath, "utf-8")) as PatientBundle;
   // The full view (the default) answers a MatchResponse; view=summary would answer a MatchSummaryResponse.
   const report = (await MatchingService.matchPatient({ requestBody: bundle, asOf })) as MatchResponse;
+  // $match with a FHIR Parameters body: the patient's Bundle and count=2.
+  const parameters: MatchParameters = {
+    resourceType: MatchParameters.resourceType.PARAMETERS,
+    parameter: [
+      { name: MatchParameter.name.RESOURCE, resource: bundle },
+      { name: MatchParameter.name.COUNT, valueInteger: 2 },
+    ],
+  };
+  const answered = await MatchingService.matchPatientFhir({ requestBody: parameters, asOf });
+  // The FHIR answer is application/fhir+json, which the generated client hands over as text.
+  const operation = (typeof answered === "string" ? JSON.parse(answered) : answered) as FhirBundle;
+  const studies = (operation.entry ?? [])
+    .map((entry) => (entry as { resource: { resourceType: string; id: string } }).resource)
+    .filter((resource) => resource.resourceType === "ResearchStudy");
   let refused: [number, string] | null = null;
   try {
     await MatchingService.matchPatient({ requestBody: bundle, asOf: "1800-01-01" });
@@ -29,6 +43,7 @@ async function main(): Promise<void> {
       match: [report.asOf, report.results.map((r) => [r.rank, r.trial.id, r.status, r.criteria.length])],
       childPugh: report.scores.childPugh.value,
       refused,
+      parameters: [operation.type, studies.map((study) => study.id)],
     }),
   );
 }

@@ -23,6 +23,9 @@ from .cds_response import CdsResponse
 from .cds_response_extension_type_0 import CdsResponseExtensionType0
 from .cds_service import CdsService
 from .cds_service_prefetch import CdsServicePrefetch
+from .contained_patient import ContainedPatient
+from .contained_patient_contained_item import ContainedPatientContainedItem
+from .contained_patient_resource_type import ContainedPatientResourceType
 from .criteria_counts import CriteriaCounts
 from .criterion_definition import CriterionDefinition
 from .criterion_definition_review_kind_type_0 import CriterionDefinitionReviewKindType0
@@ -43,6 +46,10 @@ from .health import Health
 from .lab_out import LabOut
 from .list_research_studies_response_200 import ListResearchStudiesResponse200
 from .match_operation_definition_response_200 import MatchOperationDefinitionResponse200
+from .match_parameter import MatchParameter
+from .match_parameter_name import MatchParameterName
+from .match_parameters import MatchParameters
+from .match_parameters_resource_type import MatchParametersResourceType
 from .match_patient_fhir_trial_item import MatchPatientFhirTrialItem
 from .match_patient_trial_item import MatchPatientTrialItem
 from .match_patient_view import MatchPatientView
@@ -100,6 +107,9 @@ __all__ = (
     "CdsResponseExtensionType0",
     "CdsService",
     "CdsServicePrefetch",
+    "ContainedPatient",
+    "ContainedPatientContainedItem",
+    "ContainedPatientResourceType",
     "CriteriaCounts",
     "CriterionDefinition",
     "CriterionDefinitionReviewKindType0",
@@ -120,6 +130,10 @@ __all__ = (
     "LabOut",
     "ListResearchStudiesResponse200",
     "MatchOperationDefinitionResponse200",
+    "MatchParameter",
+    "MatchParameterName",
+    "MatchParameters",
+    "MatchParametersResourceType",
     "MatchPatientFhirTrialItem",
     "MatchPatientTrialItem",
     "MatchPatientView",

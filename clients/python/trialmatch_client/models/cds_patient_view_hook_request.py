@@ -26,7 +26,7 @@ T = TypeVar("T", bound="CdsPatientViewHookRequest")
 
 @_attrs_define
 class CdsPatientViewHookRequest:
-    """ A CDS Hooks request; only prefetch is read, ``fhirServer`` and ``fhirAuthorization`` are ignored.
+    """ A CDS Hooks request; prefetch, and keys it lacks fetched from ``fhirServer`` with ``fhirAuthorization``.
 
         Attributes:
             context (CdsPatientViewHookRequestHookContext): The patient-view context: the user and the patient whose chart

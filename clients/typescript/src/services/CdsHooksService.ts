@@ -64,7 +64,7 @@ export class CdsHooksService {
                 400: `Malformed body (not UTF-8 JSON) or query parameter`,
                 401: `API key missing or not accepted (only when keys are configured)`,
                 404: `The id in the path names nothing the service has`,
-                412: `The 'patient' prefetch is missing; the service never queries the FHIR server`,
+                412: `The patient is neither in prefetch nor fetched from fhirServer (no fhirAuthorization, or the fetch failed)`,
                 413: `Body larger than the configured limit`,
                 415: `Content type is not application/fhir+json or application/json`,
                 422: `JSON that is not an acceptable request, or invalid resources; every problem is listed`,

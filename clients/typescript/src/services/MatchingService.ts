@@ -4,6 +4,7 @@
 /* eslint-disable */
 import type { FactsResponse } from '../models/FactsResponse';
 import type { FhirBundle } from '../models/FhirBundle';
+import type { MatchParameters } from '../models/MatchParameters';
 import type { MatchResponse } from '../models/MatchResponse';
 import type { MatchSummaryResponse } from '../models/MatchSummaryResponse';
 import type { PatientBundle } from '../models/PatientBundle';
@@ -23,9 +24,9 @@ export class MatchingService {
         trial,
     }: {
         /**
-         * A FHIR R4 Bundle holding exactly one Patient; or a FHIR Parameters resource with 'resource' (that Bundle, or a Patient with its record contained), 'onlyCertainMatches' (valueBoolean) and 'count' (valueInteger), as GET /OperationDefinition/ResearchStudy-match defines.
+         * A FHIR R4 Bundle holding exactly one Patient (PatientBundle); or a FHIR Parameters resource (MatchParameters) with 'resource' (that Bundle, or a Patient with its record contained), 'onlyCertainMatches' (valueBoolean) and 'count' (valueInteger), as GET /OperationDefinition/ResearchStudy-match defines.
          */
-        requestBody: PatientBundle,
+        requestBody: (PatientBundle | MatchParameters),
         /**
          * Date every time rule is relative to (YYYY-MM-DD, 1900-01-01 to 2200-12-31); default today in UTC.
          */

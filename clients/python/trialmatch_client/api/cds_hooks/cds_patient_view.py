@@ -157,8 +157,8 @@ def sync_detailed(
         service_id (str): The CDS service id: trialmatch-patient-view
         as_of (datetime.date | Unset): Date every time rule is relative to (YYYY-MM-DD, 1900-01-01
             to 2200-12-31); default today in UTC.
-        body (CdsPatientViewHookRequest): A CDS Hooks request; only prefetch is read,
-            ``fhirServer`` and ``fhirAuthorization`` are ignored.
+        body (CdsPatientViewHookRequest): A CDS Hooks request; prefetch, and keys it lacks fetched
+            from ``fhirServer`` with ``fhirAuthorization``.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -198,8 +198,8 @@ def sync(
         service_id (str): The CDS service id: trialmatch-patient-view
         as_of (datetime.date | Unset): Date every time rule is relative to (YYYY-MM-DD, 1900-01-01
             to 2200-12-31); default today in UTC.
-        body (CdsPatientViewHookRequest): A CDS Hooks request; only prefetch is read,
-            ``fhirServer`` and ``fhirAuthorization`` are ignored.
+        body (CdsPatientViewHookRequest): A CDS Hooks request; prefetch, and keys it lacks fetched
+            from ``fhirServer`` with ``fhirAuthorization``.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -234,8 +234,8 @@ async def asyncio_detailed(
         service_id (str): The CDS service id: trialmatch-patient-view
         as_of (datetime.date | Unset): Date every time rule is relative to (YYYY-MM-DD, 1900-01-01
             to 2200-12-31); default today in UTC.
-        body (CdsPatientViewHookRequest): A CDS Hooks request; only prefetch is read,
-            ``fhirServer`` and ``fhirAuthorization`` are ignored.
+        body (CdsPatientViewHookRequest): A CDS Hooks request; prefetch, and keys it lacks fetched
+            from ``fhirServer`` with ``fhirAuthorization``.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -275,8 +275,8 @@ async def asyncio(
         service_id (str): The CDS service id: trialmatch-patient-view
         as_of (datetime.date | Unset): Date every time rule is relative to (YYYY-MM-DD, 1900-01-01
             to 2200-12-31); default today in UTC.
-        body (CdsPatientViewHookRequest): A CDS Hooks request; only prefetch is read,
-            ``fhirServer`` and ``fhirAuthorization`` are ignored.
+        body (CdsPatientViewHookRequest): A CDS Hooks request; prefetch, and keys it lacks fetched
+            from ``fhirServer`` with ``fhirAuthorization``.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -9,6 +9,7 @@ from ...types import Response, UNSET
 from ... import errors
 
 from ...models.fhir_bundle import FhirBundle
+from ...models.match_parameters import MatchParameters
 from ...models.match_patient_fhir_trial_item import MatchPatientFhirTrialItem
 from ...models.operation_outcome import OperationOutcome
 from ...models.patient_bundle import PatientBundle
@@ -20,7 +21,7 @@ import datetime
 
 def _get_kwargs(
     *,
-    body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
+    body:    MatchParameters | PatientBundle  |     MatchParameters | PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientFhirTrialItem] | Unset = UNSET,
 
@@ -57,12 +58,22 @@ def _get_kwargs(
         "params": params,
     }
 
-    if isinstance(body, PatientBundle):
-        _kwargs["json"] = body.to_dict()
+    if isinstance(body, MatchParameters | PatientBundle):
+        
+        if isinstance(body, PatientBundle):
+            _kwargs["json"] = body.to_dict()
+        else:
+            _kwargs["json"] = body.to_dict()
+
 
         headers["Content-Type"] = "application/fhir+json"
-    if isinstance(body, PatientBundle):
-        _kwargs["json"] = body.to_dict()
+    if isinstance(body, MatchParameters | PatientBundle):
+        
+        if isinstance(body, PatientBundle):
+            _kwargs["json"] = body.to_dict()
+        else:
+            _kwargs["json"] = body.to_dict()
+
 
         headers["Content-Type"] = "application/json"
 
@@ -146,7 +157,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
+    body:    MatchParameters | PatientBundle  |     MatchParameters | PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientFhirTrialItem] | Unset = UNSET,
 
@@ -160,10 +171,8 @@ def sync_detailed(
             to 2200-12-31); default today in UTC.
         trial (list[MatchPatientFhirTrialItem] | Unset): Restrict to these trial ids (repeatable;
             ClinicalTrials.gov NCT numbers of the catalogue).
-        body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
-            exactly one Patient.
-        body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
-            exactly one Patient.
+        body (MatchParameters | PatientBundle):
+        body (MatchParameters | PatientBundle):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -190,7 +199,7 @@ trial=trial,
 def sync(
     *,
     client: AuthenticatedClient,
-    body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
+    body:    MatchParameters | PatientBundle  |     MatchParameters | PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientFhirTrialItem] | Unset = UNSET,
 
@@ -204,10 +213,8 @@ def sync(
             to 2200-12-31); default today in UTC.
         trial (list[MatchPatientFhirTrialItem] | Unset): Restrict to these trial ids (repeatable;
             ClinicalTrials.gov NCT numbers of the catalogue).
-        body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
-            exactly one Patient.
-        body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
-            exactly one Patient.
+        body (MatchParameters | PatientBundle):
+        body (MatchParameters | PatientBundle):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -229,7 +236,7 @@ trial=trial,
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
+    body:    MatchParameters | PatientBundle  |     MatchParameters | PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientFhirTrialItem] | Unset = UNSET,
 
@@ -243,10 +250,8 @@ async def asyncio_detailed(
             to 2200-12-31); default today in UTC.
         trial (list[MatchPatientFhirTrialItem] | Unset): Restrict to these trial ids (repeatable;
             ClinicalTrials.gov NCT numbers of the catalogue).
-        body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
-            exactly one Patient.
-        body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
-            exactly one Patient.
+        body (MatchParameters | PatientBundle):
+        body (MatchParameters | PatientBundle):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -273,7 +278,7 @@ trial=trial,
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body:    PatientBundle  |     PatientBundle  | Unset = UNSET,
+    body:    MatchParameters | PatientBundle  |     MatchParameters | PatientBundle  | Unset = UNSET,
     as_of: datetime.date | Unset = UNSET,
     trial: list[MatchPatientFhirTrialItem] | Unset = UNSET,
 
@@ -287,10 +292,8 @@ async def asyncio(
             to 2200-12-31); default today in UTC.
         trial (list[MatchPatientFhirTrialItem] | Unset): Restrict to these trial ids (repeatable;
             ClinicalTrials.gov NCT numbers of the catalogue).
-        body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
-            exactly one Patient.
-        body (PatientBundle): A FHIR R4 Bundle (https://hl7.org/fhir/R4/bundle.html) holding
-            exactly one Patient.
+        body (MatchParameters | PatientBundle):
+        body (MatchParameters | PatientBundle):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,0 +1,7 @@
+from enum import StrEnum
+
+class MatchParametersResourceType(StrEnum):
+    PARAMETERS = "Parameters"
+
+    def __str__(self) -> str:
+        return str(self.value)
