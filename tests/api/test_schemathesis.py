@@ -6,6 +6,14 @@ excluded: no server error; status codes, content types, headers and bodies as de
 the schema allows is accepted and data it forbids is refused; unsupported methods get 405 with
 Allow. The request body schema (PatientBundle) and the parameters (asOf a date from 1900 to
 2200, trial one of the catalogue's ids) say exactly what the service accepts, so both hold.
+
+One exception, for one operation: the $match Parameters body. FHIR Parameters is a list of
+named parameters, and the rule "each name at most once, 'resource' exactly once" is not one an
+OpenAPI schema can state for unordered items (the generator does not honour minContains /
+maxContains), so schemathesis can build a body the schema allows and the service refuses with
+422 (a repeated 'resource'). For that operation only the positive-data-acceptance check is left
+out; every other check, including negative-data rejection, still runs on it, and
+tests/api/test_fhir_operation.py pins the repeat refusals one by one.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from service.main import create_app
 from service.settings import Settings, default_criteria_dir
@@ -34,4 +43,8 @@ schema.app = create_app(Settings(criteria_dir=default_criteria_dir()))
 )
 def test_api_conforms_to_committed_spec(case: schemathesis.Case) -> None:
     """Every operation passes every default schemathesis check on generated requests, valid and invalid."""
-    case.call_and_validate()
+    parameters_body = case.operation.path == "/ResearchStudy/$match" and isinstance(case.body, dict)
+    if parameters_body and case.body.get("resourceType") == "Parameters":
+        case.call_and_validate(excluded_checks=[positive_data_acceptance])
+    else:
+        case.call_and_validate()
