@@ -9,10 +9,8 @@ from service.criteria import (
     Part,
     Trial,
 )
-from service.evaluate.result import REVIEW_WORDS, CriterionResult
-from service.facts import (
-    RECORD_TYPES,
-)
+from service.evaluate.result import REVIEW_WORDS, CriterionResult, NodeResult
+from service.facts import Evidence
 from service.logic import Outcome, Truth, outcome_of, worst_outcome
 
 if TYPE_CHECKING:
@@ -64,22 +62,24 @@ def _leaf(ev: Evaluator, item: Criterion | Part, parent: str | None, exclusion: 
             kind,
         )
     assert item.logic is not None
-    result = ev.node(item.logic)
+    key = ev.key(item.logic)
+    verdict = ev.verdicts.get((key, exclusion)) if key is not None else None
+    if verdict is None:
+        verdict = _verdict(ev.node(item.logic), exclusion)
+        if key is not None:
+            ev.verdicts[key, exclusion] = verdict
+    outcome, reason, evidence, missing = verdict
+    return CriterionResult(item.id, parent, ctype, item.text, outcome, reason, evidence, missing, item.interpretation)
+
+
+def _verdict(result: NodeResult, exclusion: bool) -> tuple[Outcome, str, tuple[Evidence, ...], tuple[str, ...]]:
+    """Return a leaf's outcome, reason, evidence and missing data from its node's result."""
     outcome = outcome_of(result.truth, exclusion=exclusion)
     reason = "; ".join(result.reasons)
     if outcome is Outcome.UNKNOWN and result.missing and "needs" not in reason:
         reason = f"{reason} (needs: {', '.join(result.missing)})"
-    return CriterionResult(
-        item.id,
-        parent,
-        ctype,
-        item.text,
-        outcome,
-        reason,
-        tuple(result.evidence),
-        tuple(result.missing) if outcome is Outcome.UNKNOWN else (),
-        item.interpretation,
-    )
+    missing = tuple(result.missing) if outcome is Outcome.UNKNOWN else ()
+    return outcome, reason, tuple(result.evidence), missing
 
 
 def _review_on_record(ev: Evaluator, item: Criterion | Part, parent: str | None, ctype: str) -> CriterionResult:
@@ -94,7 +94,7 @@ def _review_on_record(ev: Evaluator, item: Criterion | Part, parent: str | None,
     missing: tuple[str, ...] = ()
     # Nothing on record only when the caller sent the record types read: with some not provided,
     # a node unknown for want of a record may be unknown because the record was not sent.
-    unsent = ev.facts.unprovided(tuple(dict.fromkeys(t for ts in RECORD_TYPES.values() for t in ts)))
+    unsent = ev.unsent
     absent = found.truth is Truth.UNKNOWN and not found.evidence and not unsent
     if found.truth is Truth.FALSE or absent:
         outcome, reason = Outcome.PASS, f"nothing related on record ({reasons})"

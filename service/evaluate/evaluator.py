@@ -37,16 +37,22 @@ from service.evaluate import labs, patient, records
 from service.evaluate.criterion import evaluate_criterion
 from service.evaluate.result import CriterionResult, NodeResult
 from service.facts import (
+    RECORD_TYPES,
     ClinicalRecord,
     Evidence,
+    LabValue,
     PatientFacts,
+    ScoreResult,
     is_current,
     matching,
     not_provided_text,
     occurred_within,
 )
-from service.logic import Truth, all_of, any_of, not_
+from service.logic import Outcome, Truth, all_of, any_of, not_
 from service.terminology import clauses
+
+# Every resource type a record criterion reads, in a fixed order (for "nothing on record").
+ALL_RECORD_TYPES = tuple(dict.fromkeys(t for ts in RECORD_TYPES.values() for t in ts))
 
 
 class Evaluator:
@@ -68,6 +74,21 @@ class Evaluator:
         self._matches: dict[tuple[str, str], list[tuple[ClinicalRecord, str]]] = {}
         self._suspects: dict[tuple[str, str], list[tuple[ClinicalRecord, str, str]]] = {}
         self._clauses: dict[int, tuple[str, ...]] = {}
+        self._newest: dict[tuple[str, int], tuple[LabValue, ...]] = {}
+        self._evidence: dict[int, Evidence] = {}
+        self._score_evidence: dict[str, tuple[Evidence, ...]] = {}
+        # A leaf's verdict pieces (outcome, reason, evidence, missing) for an equal node read as an
+        # inclusion or an exclusion: leaves of many trials sharing a test share them.
+        self.verdicts: dict[tuple[str, bool], tuple[Outcome, str, tuple[Evidence, ...], tuple[str, ...]]] = {}
+        self.unsent = facts.unprovided(ALL_RECORD_TYPES)
+
+    def newest(self, analyte: str, days: int) -> tuple[LabValue, ...]:
+        """Return the newest results of an analyte within ``days`` before the as-of date, computed once per request."""
+        key = (analyte, days)
+        found = self._newest.get(key)
+        if found is None:
+            found = self._newest[key] = self.facts.newest(analyte, self.as_of, days)
+        return found
 
     def matches(self, source: str, valueset: str) -> list[tuple[ClinicalRecord, str]]:
         """Return the records of a kind that are in a value set, computed once per request."""
@@ -76,6 +97,29 @@ class Evaluator:
         if found is None:
             found = self._matches[key] = matching(self._sources[source], self.catalog.valuesets[valueset])
         return found
+
+    def evidence(self, item: LabValue | ClinicalRecord) -> Evidence:
+        """Return a result or record of this patient as evidence, built once per request (items live as long)."""
+        found = self._evidence.get(id(item))
+        if found is None:
+            found = self._evidence[id(item)] = item.evidence()
+        return found
+
+    def score_evidence(self, name: str, result: ScoreResult) -> tuple[Evidence, ...]:
+        """Return the resources a score's inputs came from, once each, built once per request."""
+        found = self._score_evidence.get(name)
+        if found is None:
+            shown: list[Evidence] = []
+            for score_input in result.inputs:
+                if score_input.reference and all(e.reference != score_input.reference for e in shown):
+                    text = f"{score_input.name} {score_input.value} {score_input.unit}".strip()
+                    shown.append(Evidence(score_input.reference, text))
+            found = self._score_evidence[name] = tuple(shown)
+        return found
+
+    def key(self, node: Node) -> str | None:
+        """Return the key equal nodes share (None for a node built during evaluation)."""
+        return self._node_keys.get(id(node))
 
     def node(self, node: Node) -> NodeResult:
         """Evaluate one node of the closed vocabulary, once per request for equal nodes."""

@@ -36,7 +36,7 @@ def lab(ev: Evaluator, node: Lab) -> NodeResult:
     analyte = ev.catalog.analytes.analytes[test.analyte]
     days = test.within_days or analyte.lookback_days
     wanted = describe_test(test, test.unit)
-    group = ev.facts.newest(test.analyte, ev.as_of, days)
+    group = ev.newest(test.analyte, days)
     if not group:
         return _no_result(analyte.display, days, ev.as_of, f"; needs {analyte.display} {wanted}")
     results = []
@@ -69,7 +69,7 @@ def _not_detected(
     verdicts = {Truth.TRUE: f"{display} {stated} {wanted}", Truth.FALSE: f"{display} {stated}, not {wanted}"}
     reason = verdicts.get(truth, f"{display} {stated} cannot be compared with {wanted}")
     missing = [f"a quantified {display} result"] if truth is Truth.UNKNOWN else []
-    return NodeResult(truth, [reason], [value.evidence()], missing)
+    return NodeResult(truth, [reason], [ev.evidence(value)], missing)
 
 
 def value_truth(ev: Evaluator, value: LabValue, test: NumericTest, analyte: Analyte, unit: str) -> tuple[Truth, float]:
@@ -98,7 +98,7 @@ def newest_of(ev: Evaluator, node: NewestOf) -> NodeResult:
     newest: list[tuple[LabValue, LabTest]] = []
     for test in node.newest_of:
         days = test.within_days or table[test.analyte].lookback_days
-        group = ev.facts.newest(test.analyte, ev.as_of, days)
+        group = ev.newest(test.analyte, days)
         if group:
             newest.append((group[0], test))
     if not newest:
@@ -133,9 +133,9 @@ def lab_series(ev: Evaluator, test: LabSeriesTest) -> NodeResult:
     failing = [(v, why) for v, truth, why in verdicts if truth is Truth.FALSE and v in inside]
     if failing:
         value, why = failing[0]
-        return NodeResult(Truth.FALSE, [f"{why}, not {wanted}, within {span}"], [value.evidence()])
+        return NodeResult(Truth.FALSE, [f"{why}, not {wanted}, within {span}"], [ev.evidence(value)])
     needs = f"{analyte.display} results {wanted} covering {span}"
-    evidence = [v.evidence() for v, _, _ in verdicts][:MAX_EVIDENCE]
+    evidence = [ev.evidence(v) for v, _, _ in verdicts][:MAX_EVIDENCE]
     unclear = [why for _, truth, why in verdicts if truth is not Truth.TRUE]
     if not inside or anchor is None or unclear:
         if unclear:
@@ -164,7 +164,7 @@ def _lab_result(
     else:
         reason = f"{display} {stated} on {value.effective} cannot be compared with {wanted}"
     missing = [f"a quantified {display} result"] if truth is Truth.UNKNOWN else []
-    evidence = [value.evidence()]
+    evidence = [ev.evidence(value)]
     return NodeResult(truth, [reason], evidence, missing)
 
 
@@ -172,7 +172,7 @@ def lab_uln(ev: Evaluator, node: LabUln) -> NodeResult:
     test = node.lab_uln
     analyte = ev.catalog.analytes.analytes[test.analyte]
     days = test.within_days or analyte.lookback_days
-    group = ev.facts.newest(test.analyte, ev.as_of, days)
+    group = ev.newest(test.analyte, days)
     if not group:
         return _no_result(analyte.display, days, ev.as_of, "")
     unit = analyte.canonical_unit
@@ -187,7 +187,7 @@ def lab_uln(ev: Evaluator, node: LabUln) -> NodeResult:
                 NodeResult(
                     Truth.UNKNOWN,
                     [f"{analyte.display} {value.original} on {value.effective}: no reference range and no ULN"],
-                    [value.evidence()],
+                    [ev.evidence(value)],
                     [f"the reference range of {analyte.display}"],
                 )
             )
@@ -254,7 +254,7 @@ def lab_positive(ev: Evaluator, node: LabPositive) -> NodeResult:
             doubtful.append((candidate, fate))
     if sure:
         value = max(sure, key=lambda r: (r.value.effective, r.authority)).value
-        return NodeResult(Truth.TRUE, [_positive_text(ev, value)], [r.value.evidence() for r in sure[:3]])
+        return NodeResult(Truth.TRUE, [_positive_text(ev, value)], [ev.evidence(r.value) for r in sure[:3]])
     if doubtful:
         reasons, evidence = [], []
         for ranked, fate in doubtful[:3]:
@@ -271,7 +271,7 @@ def lab_positive(ev: Evaluator, node: LabPositive) -> NodeResult:
                 )
             else:
                 reasons.append(f"{_positive_text(ev, value)}, but {fate}")
-            evidence.append(value.evidence())
+            evidence.append(ev.evidence(value))
         return NodeResult(Truth.UNKNOWN, reasons, evidence, [f"a readable result: {need}"])
     negatives = [r for r in results if r.value.positive is False and r.in_window]
     if negatives:
@@ -287,10 +287,10 @@ def lab_positive(ev: Evaluator, node: LabPositive) -> NodeResult:
             return NodeResult(
                 Truth.UNKNOWN,
                 [f"{reason}, which cannot rule out the first-named test: needs {first}"],
-                [value.evidence()],
+                [ev.evidence(value)],
                 [first],
             )
-        return NodeResult(Truth.FALSE, [reason], [value.evidence()])
+        return NodeResult(Truth.FALSE, [reason], [ev.evidence(value)])
     return NodeResult(Truth.UNKNOWN, [f"no result before {ev.as_of}: needs {need}"], missing=[need])
 
 
@@ -314,7 +314,7 @@ def positive_results(ev: Evaluator, node: PositiveResults) -> NodeResult:
         if apart is None or apart.before(last.effective) >= first.effective:
             dates = f"from {first.effective} to {last.effective}"
             reason = f"{len(positives)} positive {display} results {dates}{spread}"
-            return NodeResult(Truth.TRUE, [reason], [first.evidence(), last.evidence()])
+            return NodeResult(Truth.TRUE, [reason], [ev.evidence(first), ev.evidence(last)])
     reason = f"no {test.min_count} positive {display} results{spread} on record ({len(positives)} positive)"
     return ev.absent(Truth.FALSE, reason, [], RECORD_TYPES["lab"], f"positive {display} results")
 

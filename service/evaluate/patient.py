@@ -13,9 +13,6 @@ from service.criteria import (
 )
 from service.evaluate.numeric import describe_test, number_text, numeric_truth
 from service.evaluate.result import NodeResult
-from service.facts import (
-    Evidence,
-)
 from service.logic import Truth
 
 if TYPE_CHECKING:
@@ -54,12 +51,7 @@ def score(ev: Evaluator, node: Score) -> NodeResult:
     reason = verdicts.get(truth, f"{shown}: may or may not be {wanted}")
     if result.flags:
         reason += f"; note: {'; '.join(result.flags)}"
-    evidence: list[Evidence] = []
-    for score_input in result.inputs:
-        if score_input.reference and all(e.reference != score_input.reference for e in evidence):
-            evidence.append(
-                Evidence(score_input.reference, f"{score_input.name} {score_input.value} {score_input.unit}".strip())
-            )
+    evidence = list(ev.score_evidence(test.score, result))
     missing = [f"grades of the {name} inputs recorded without one"] if truth is Truth.UNKNOWN else []
     return NodeResult(truth, [reason], evidence, missing)
 

@@ -148,7 +148,7 @@ def records(ev: Evaluator, test: RecordTest, source: str, noun: str) -> NodeResu
         reasons = [f"{title}{graded}: {label}{dates_text(record)}" for record, label in hits[:3]]
         if len(hits) > 3:
             reasons.append(f"and {len(hits) - 3} more {noun}s of {title}")
-        evidence = [r.evidence() for r, _ in hits[:MAX_EVIDENCE]]
+        evidence = [ev.evidence(r) for r, _ in hits[:MAX_EVIDENCE]]
         return NodeResult(Truth.TRUE, reasons, evidence)
     suspects = [
         (record, words, reading)
@@ -160,7 +160,7 @@ def records(ev: Evaluator, test: RecordTest, source: str, noun: str) -> NodeResu
     if len(hits) + len(maybe) + len(suspects) >= test.min_count:
         reasons = [f"{title}{graded}: {label}{dates_text(record)} ({why})" for record, label, why in maybe[:3]]
         reasons += [_suspect_reason(record, words, reading, title) for record, words, reading in suspects[:3]]
-        evidence = ([r.evidence() for r, _, _ in maybe] + [r.evidence() for r, _, _ in suspects])[:MAX_EVIDENCE]
+        evidence = ([ev.evidence(r) for r, _, _ in maybe] + [ev.evidence(r) for r, _, _ in suspects])[:MAX_EVIDENCE]
         missing = [f"confirmation of {title}{graded} ({window})"]
         return NodeResult(Truth.UNKNOWN, reasons, evidence, missing)
     if test.implied_by is not None:
@@ -183,7 +183,7 @@ def records(ev: Evaluator, test: RecordTest, source: str, noun: str) -> NodeResu
         reason += f"; found {len(outside)} outside the window, e.g. {outside[0][1]}{dates_text(last)}"
     if other_grade:
         reason += f"; found {other_grade[0][1]}{dates_text(other_grade[0][0])}"
-    evidence = [r.evidence() for r, _ in (outside + other_grade)[:3]]
+    evidence = [ev.evidence(r) for r, _ in (outside + other_grade)[:3]]
     return ev.absent(Truth.FALSE, reason, evidence, RECORD_TYPES[source], f"{title}{graded} ({window})")
 
 
@@ -248,7 +248,7 @@ def _implying_treatment(
         ]
     )
     reason = f"no record codes {matcher.title}, but the record implies it: {shown}; confirm"
-    evidence = [record.evidence() for record, _, _ in given] + [value.evidence() for value in results]
+    evidence = [ev.evidence(record) for record, _, _ in given] + [ev.evidence(value) for value in results]
     evidence = evidence[:MAX_EVIDENCE]
     missing = [f"whether {matcher.title} is present"]
     return NodeResult(Truth.UNKNOWN, [reason], evidence, missing)
@@ -274,7 +274,7 @@ def duration(ev: Evaluator, test: DurationTest) -> NodeResult:
             return NodeResult(
                 Truth.UNKNOWN,
                 [f"{matcher.title}: {labels[id(record)]} with no start date"],
-                [record.evidence()],
+                [ev.evidence(record)],
                 [f"start date of {matcher.title}"],
             )
         reason = f"no current {matcher.title} (0 days), so a course {wanted} is {none_truth.name.lower()}"
@@ -315,7 +315,7 @@ def duration(ev: Evaluator, test: DurationTest) -> NodeResult:
         truth = Truth.UNKNOWN
         reason += f", but {not_provided_text(unprovided)}"
         missing = [f"course of {matcher.title}: {not_provided_text(unprovided)}"]
-    return NodeResult(truth, [reason], [r.evidence() for r in shown], missing if truth is Truth.UNKNOWN else [])
+    return NodeResult(truth, [reason], [ev.evidence(r) for r in shown], missing if truth is Truth.UNKNOWN else [])
 
 
 def allergy(ev: Evaluator, node: Allergy) -> NodeResult:

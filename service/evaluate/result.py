@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from service.facts import (
     ClinicalRecord,
@@ -25,9 +26,13 @@ class NodeResult:
     missing: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class CriterionResult:
-    """The verdict on one criterion or sub-criterion."""
+class CriterionResult(NamedTuple):
+    """The verdict on one criterion or sub-criterion (immutable).
+
+    A named tuple, not a frozen dataclass: one is built for every line and part of every trial,
+    and a frozen dataclass's field-by-field ``object.__setattr__`` made that about 7 times dearer
+    (bench/README.md, evaluation profile).
+    """
 
     id: str
     parent_id: str | None
