@@ -248,7 +248,8 @@ def openapi_schemas() -> dict[str, dict[str, Any]]:
             "type": "object",
             "description": (
                 "One $match parameter: 'resource' with resource (the patient's Bundle, or a Patient whose "
-                "record is contained), 'onlyCertainMatches' with valueBoolean (only eligible trials with no review item pending), or "
+                "record is contained), 'onlyCertainMatches' with valueBoolean (only eligible trials with no "
+                "review item pending), or "
                 f"'count' with valueInteger (at most this many trials, 1 to {MAX_COUNT})."
             ),
             "required": ["name"],
