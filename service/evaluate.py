@@ -29,9 +29,11 @@ from service.criteria import (
     ConditionOnset,
     Criterion,
     DurationTest,
+    EventCount,
     FamilyHistory,
     FamilyHistoryTest,
     Lab,
+    LabControl,
     LabPositive,
     LabSeries,
     LabSeriesTest,
@@ -292,6 +294,15 @@ class Evaluator:
             return self._newest_of(node)
         if isinstance(node, FamilyHistory):
             return self._family(node.family_history)
+        # The newer shapes live in their own modules, which import this one (hence imported here).
+        if isinstance(node, LabControl):
+            from service.evaluate_control import lab_control
+
+            return lab_control(node.lab_control, self)
+        if isinstance(node, EventCount):
+            from service.evaluate_counts import event_count
+
+            return event_count(node.event_count, self)
         raise TypeError(f"unsupported node {type(node).__name__}")  # the schema forbids this
 
     def _combine(self, results: list[NodeResult], *, conjunction: bool) -> NodeResult:

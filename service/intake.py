@@ -223,6 +223,8 @@ class ReadFilter:
     observation_windows: Mapping[tuple[str, str], int]
     finding_codes: frozenset[tuple[str, str]]
     record_matchers: Mapping[str, CodeMatcher] = field(default_factory=dict)
+    reasonless_encounters: bool = False
+    """Keep Encounters that give no reason: a count of admissions reads them as possible events."""
 
     def wants_record(self, rtype: str, raw: Mapping[str, Any]) -> str | None:
         """Return None if a Condition, Procedure or medication record is in a value set read, or names one
@@ -252,6 +254,8 @@ class ReadFilter:
             if _concept_matches(concept, matcher):
                 return None
         if rtype == "Encounter":
+            if self.reasonless_encounters and not concepts:
+                return None
             return rtype  # counted as before: no reason names a condition read
         if any(_has_coding_without_system(concept) for concept in concepts):
             return UNIDENTIFIED

@@ -90,7 +90,9 @@ def compile_catalog(catalog: Catalog) -> Compiled:
         "MedicationDispense": medication_matcher,
         "Encounter": condition_matcher,
     }
-    read_filter = ReadFilter(observation_windows, frozenset(finding_codes), record_matchers)
+    read_filter = ReadFilter(
+        observation_windows, frozenset(finding_codes), record_matchers, reasonless_encounters=bool(reads.admissions)
+    )
     # Equal logic nodes (the same test in several trials) are evaluated once per request.
     node_keys = {
         id(node): node.model_dump_json(by_alias=True)

@@ -318,6 +318,62 @@ class FamilyHistoryTest(_Strict):
     max_degree: int = Field(ge=1, le=3)
 
 
+class LabControlTest(_Strict):
+    """The newest result of an analyte against the control run on the same day (a separate control Observation).
+
+    ``offset``: the result minus the control, in ``unit``, against ``op`` ("prolonged by more than
+    3 seconds over control": ``op: ">"``, ``offset: 3``, ``unit: s``); ``ratio``: the result divided
+    by the control. The control is its own analyte (its LOINC control code) and is read only from
+    a result of the same day; a reference range is never taken for a control. No control of that
+    day, or a value that cannot be read, is unknown, never true or false.
+    """
+
+    analyte: str
+    control: str
+    unit: str
+    op: Comparator
+    offset: float | None = None
+    ratio: float | None = Field(default=None, gt=0)
+    within_days: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _offset_or_ratio(self) -> LabControlTest:
+        if (self.offset is None) == (self.ratio is None):
+            raise ValueError("give exactly one of offset or ratio")
+        if self.control == self.analyte:
+            raise ValueError("the control is another analyte than the result")
+        return self
+
+
+CountComparator = Literal[">=", "<=", "=="]
+
+
+class EventCountTest(_PeriodFields):
+    """How many events of the listed kinds fall in the period before the as-of date, against ``count``.
+
+    ``admissions``: inpatient Encounters (class IMP, ACUTE or NONAC of HL7 v3 ActCode) with a
+    reason in the value set; ``medications``: courses of a drug of the value set (records joined
+    by COURSE_GAP_DAYS); ``procedures``: procedures of the value set. The kinds listed add up.
+    The count is an interval [certain, possible]: a record that may or may not be such an event
+    (an Encounter with no class, no period or no reason; refills that may be one course) widens
+    it, and the comparison is decided only when both ends agree. Resource types not provided
+    make the possible end unbounded.
+    """
+
+    admissions: str | None = None
+    medications: str | None = None
+    procedures: str | None = None
+    op: CountComparator
+    count: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _what_and_when(self) -> EventCountTest:
+        self._exactly_one_unit()
+        if self.admissions is None and self.medications is None and self.procedures is None:
+            raise ValueError("give at least one of admissions, medications or procedures")
+        return self
+
+
 class All(_Strict):
     all: tuple[Node, ...] = Field(min_length=1)
 
@@ -404,6 +460,14 @@ class LabSeries(_Strict):
     lab_series: LabSeriesTest
 
 
+class LabControl(_Strict):
+    lab_control: LabControlTest
+
+
+class EventCount(_Strict):
+    event_count: EventCountTest
+
+
 class NewestOf(_Strict):
     """Several numeric labs that answer one question: the newest result among them decides, by its own test.
 
@@ -436,6 +500,8 @@ NODE_TYPES: dict[str, type[BaseModel]] = {
     "lab_series": LabSeries,
     "newest_of": NewestOf,
     "family_history": FamilyHistory,
+    "lab_control": LabControl,
+    "event_count": EventCount,
 }
 """Each logic node type by its single YAML key (the closed operator vocabulary)."""
 
@@ -476,7 +542,9 @@ Node = Annotated[
     | Annotated[ConditionOnset, Tag("node:condition_onset")]
     | Annotated[LabSeries, Tag("node:lab_series")]
     | Annotated[NewestOf, Tag("node:newest_of")]
-    | Annotated[FamilyHistory, Tag("node:family_history")],
+    | Annotated[FamilyHistory, Tag("node:family_history")]
+    | Annotated[LabControl, Tag("node:lab_control")]
+    | Annotated[EventCount, Tag("node:event_count")],
     Discriminator(_node_tag),
 ]
 

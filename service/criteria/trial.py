@@ -16,7 +16,9 @@ from service.criteria.nodes import (
     AnyOf,
     ConditionNode,
     ConditionOnset,
+    EventCount,
     Lab,
+    LabControl,
     LabPositive,
     LabPositiveTest,
     LabSeries,
@@ -177,6 +179,7 @@ class CatalogReads:
     analytes: dict[str, int]  # analyte -> widest within_days a criterion asks for (0: its default look-back)
     scores: bool
     allergies: bool
+    admissions: frozenset[str] = frozenset()  # value sets of admission reasons an event count reads
 
 
 WHOLE_RECORD_DAYS = 36525
@@ -189,6 +192,7 @@ def catalog_reads(trials: Iterable[Trial]) -> CatalogReads:
     procedures: set[str] = set()
     medications: set[str] = set()
     analytes: dict[str, int] = {}
+    admissions: set[str] = set()
     scores = allergies = False
     for trial in trials:
         for _, node in walk_trial(trial):
@@ -213,6 +217,21 @@ def catalog_reads(trials: Iterable[Trial]) -> CatalogReads:
             elif isinstance(node, NewestOf):
                 for lab in node.newest_of:
                     analytes[lab.analyte] = max(analytes.get(lab.analyte, 0), lab.within_days or 0)
+            elif isinstance(node, LabControl):
+                test_control = node.lab_control
+                for name in (test_control.analyte, test_control.control):
+                    analytes[name] = max(analytes.get(name, 0), test_control.within_days or 0)
+            elif isinstance(node, EventCount):
+                count = node.event_count
+                # Admission reasons are read as conditions too (an Encounter's reason is a finding).
+                for valuesets, read in (
+                    (admissions, count.admissions),
+                    (conditions, count.admissions),
+                    (medications, count.medications),
+                    (procedures, count.procedures),
+                ):
+                    if read is not None:
+                        valuesets.add(read)
             elif isinstance(node, Score):
                 scores = True
             elif isinstance(node, Allergy):
@@ -230,7 +249,13 @@ def catalog_reads(trials: Iterable[Trial]) -> CatalogReads:
                 for name in (test.analyte, *getattr(test, "or_analytes", ())):
                     analytes[name] = max(analytes.get(name, 0), test.within_days or 0)
     return CatalogReads(
-        frozenset(conditions), frozenset(procedures), frozenset(medications), analytes, scores, allergies
+        frozenset(conditions),
+        frozenset(procedures),
+        frozenset(medications),
+        analytes,
+        scores,
+        allergies,
+        frozenset(admissions),
     )
 
 

@@ -14,7 +14,16 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from service.criteria.nodes import NODE_TAG, NODE_TYPES, LabSeries, LabSeriesTest, LabTest, NewestOf, PositiveResults
+from service.criteria.nodes import (
+    NODE_TAG,
+    NODE_TYPES,
+    LabControl,
+    LabSeries,
+    LabSeriesTest,
+    LabTest,
+    NewestOf,
+    PositiveResults,
+)
 from service.criteria.trial import Trial, walk_trial
 from service.terminology import AnalyteTable, ValueSet
 from service.units import UnitTable
@@ -157,6 +166,20 @@ def _check_trial(
             entry = analytes.analytes.get(series.analyte)
             if entry is not None and entry.kind == "qualitative":
                 problems.append(f"{where}: '{series.analyte}' has no numeric values; allowed: a quantity analyte")
+        if isinstance(node, LabControl):
+            test_control = node.lab_control
+            for key in ("analyte", "control"):
+                entry = analytes.analytes.get(getattr(test_control, key))
+                if entry is None:
+                    continue  # reported by check_references
+                if entry.kind == "qualitative":
+                    problems.append(f"{where}.lab_control.{key}: '{entry.display}' has no numeric values")
+                elif key == "control" and units.declared(entry, test_control.unit) is None:
+                    allowed = ", ".join(sorted({entry.canonical_unit, *entry.units} - {""}))
+                    problems.append(
+                        f"{where}.lab_control.unit: unknown unit '{test_control.unit}' for the control "
+                        f"{test_control.control}; allowed: {allowed}"
+                    )
         for key in ("lab", "lab_uln", "lab_positive"):
             test = getattr(node, key, None)
             if test is None:
@@ -196,7 +219,9 @@ def check_references(
             return
         if not isinstance(value, dict):
             return
-        named = [("valueset", value.get("valueset")), ("substances", value.get("substances"))]
+        named = [(key, value.get(key)) for key in ("valueset", "substances")]
+        if loc and loc[-1] == "event_count":  # an event count names a value set per kind of event
+            named += [(key, value.get(key)) for key in ("admissions", "medications", "procedures")]
         if loc and loc[-1] == "stage":  # a grade/stage filter names two value sets
             named += [("counts", value.get("counts")), ("other", value.get("other"))]
         for key, valueset in named:
@@ -205,7 +230,7 @@ def check_references(
                 report((*loc, key), f"unknown value set '{valueset}'; {hint}")
         if analytes is not None:
             table = analytes.analytes
-            for key in ("analyte", "or_analytes", "analytes"):
+            for key in ("analyte", "or_analytes", "analytes", "control"):
                 names = value.get(key)
                 for index, analyte in enumerate(names if isinstance(names, list) else [names]):
                     if isinstance(analyte, str) and analyte not in table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.facts.encounters import read_encounter
 from service.facts.family import read_family
 from service.facts.labs import LabReader
 from service.facts.model import ADMINISTRATIVE_GENDER, PatientFacts, date_span
@@ -62,6 +63,9 @@ class FactBuilder:
                     facts.medications.append(med)
         for read in intake.resources.get("Encounter", ()):
             facts.findings.extend(self.records.encounter(read, facts))
+            encounter = read_encounter(read)
+            if encounter is not None:
+                facts.encounters.append(encounter)
         for read in intake.resources.get("Procedure", ()):
             proc = self.records.procedure(read, facts)
             if proc is not None:

@@ -208,6 +208,23 @@ class AllergyRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class EncounterRecord:
+    """An Encounter as an event: whether it was an inpatient stay, its days, its reasons (service.facts.encounters).
+
+    ``inpatient`` is None when the class does not say (no class, a class of another system, an
+    observation or short stay); ``start``/``end`` are None when the period does not give them.
+    """
+
+    status: str | None
+    inpatient: bool | None
+    start: Span | None
+    end: Span | None
+    reasons: tuple[tuple[tuple[Coding, ...], tuple[str, ...]], ...]  # (codings, texts) per reasonCode
+    reference: str
+    display: str
+
+
+@dataclass(frozen=True, slots=True)
 class FamilyRecord:
     """A relative's history: the kinship degree (None when the relationship does not say) and the conditions."""
 
@@ -256,6 +273,7 @@ RECORD_TYPES: dict[str, tuple[str, ...]] = {
     "procedure": ("Procedure",),
     "allergy": ("AllergyIntolerance",),
     "lab": ("Observation",),
+    "encounter": ("Encounter",),
 }
 
 
@@ -281,6 +299,7 @@ class PatientFacts:
     scores: dict[str, ScoreResult] = field(default_factory=dict)
     family: list[FamilyRecord] = field(default_factory=list)
     family_read: bool = False  # whether the Bundle held any FamilyMemberHistory
+    encounters: list[EncounterRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     deceased_note: str = ""
     # Resource types the caller could not provide (a failed CDS Hooks prefetch, a partial
