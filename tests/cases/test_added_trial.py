@@ -24,6 +24,7 @@ TRIAL_DRIVEN = (
     "tests/unit/test_terminology_data.py",
     "tests/api/test_api.py",
     "tests/api/test_catalogue_fhir.py",
+    "tests/web/test_demo.py",
 )
 
 
