@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from service.criteria import LabControlTest
-from service.evaluate import Evaluator, NodeResult, compare_interval, lab_interval
+from service.evaluate import Evaluator, NodeResult, _agreeing, compare_interval, lab_interval
 from service.facts import LabValue
 from service.facts.model import format_number
 from service.logic import Truth
@@ -60,21 +60,7 @@ def lab_control(test: LabControlTest, evaluator: Evaluator) -> NodeResult:
     if not group:
         reason = f"no {analyte.display} result within {days} days before {evaluator.as_of}; needs {how}"
         return NodeResult(Truth.UNKNOWN, [reason], [], [f"{analyte.display} within {days} days, with its control"])
-    results = [_pair(test, evaluator, value, how) for value in group]
-    truths = {r.truth for r in results}
-    if len(truths) == 1:
-        return results[0] if len(results) == 1 else _merge(results, results[0].truth)
-    return _merge(results, Truth.UNKNOWN)
-
-
-def _merge(results: list[NodeResult], truth: Truth) -> NodeResult:
-    out = NodeResult(truth)
-    for r in results:
-        out.reasons.extend(r.reasons)
-        out.evidence.extend(e for e in r.evidence if e not in out.evidence)
-        if truth is Truth.UNKNOWN:
-            out.missing.extend(m for m in r.missing if m not in out.missing)
-    return out
+    return _agreeing([_pair(test, evaluator, value, how) for value in group], analyte.display)
 
 
 def _pair(test: LabControlTest, evaluator: Evaluator, value: LabValue, how: str) -> NodeResult:

@@ -223,8 +223,8 @@ class ReadFilter:
     observation_windows: Mapping[tuple[str, str], int]
     finding_codes: frozenset[tuple[str, str]]
     record_matchers: Mapping[str, CodeMatcher] = field(default_factory=dict)
-    reasonless_encounters: bool = False
-    """Keep Encounters that give no reason: a count of admissions reads them as possible events."""
+    reasonless_encounter: Callable[[Mapping[str, Any]], bool] | None = None
+    """Which Encounters that give no reason to keep: a count of admissions reads those that may be one."""
 
     def wants_record(self, rtype: str, raw: Mapping[str, Any]) -> str | None:
         """Return None if a Condition, Procedure or medication record is in a value set read, or names one
@@ -254,7 +254,7 @@ class ReadFilter:
             if _concept_matches(concept, matcher):
                 return None
         if rtype == "Encounter":
-            if self.reasonless_encounters and not concepts:
+            if not concepts and self.reasonless_encounter is not None and self.reasonless_encounter(raw):
                 return None
             return rtype  # counted as before: no reason names a condition read
         if any(_has_coding_without_system(concept) for concept in concepts):

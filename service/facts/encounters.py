@@ -10,6 +10,9 @@ question open, as does a class from another code system or no class at all.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from service.facts.model import EncounterRecord, Span, codings_of, date_span, label_of, texts_of
 from service.intake import Read
 
@@ -27,6 +30,14 @@ def inpatient_class(system: str | None, code: str | None) -> bool | None:
     if system != V3_ACT_CODE or not code or code in UNDECIDED_CLASSES:
         return None
     return code in INPATIENT_CLASSES
+
+
+def may_be_admission(raw: Mapping[str, Any]) -> bool:
+    """Return whether a raw Encounter's class leaves room for an inpatient stay (intake keeps it then)."""
+    klass = raw.get("class")
+    if not isinstance(klass, Mapping):
+        return True  # validation decides
+    return inpatient_class(klass.get("system"), klass.get("code")) is not False
 
 
 def read_encounter(read: Read) -> EncounterRecord | None:
