@@ -17,6 +17,7 @@ from fhir.resources.researchstudy import ResearchStudy
 from service.catalogue_fhir import research_study
 from service.criteria import Catalog, load_catalog
 from service.evaluate_counts import count_truth
+from service.facts.encounters import may_be_admission
 from service.logic import Truth
 from service.pipeline import match
 from service.web.view import definitions
@@ -368,3 +369,25 @@ def test_every_shape_has_a_readable_form_and_a_valid_fhir_export(shapes_catalog:
     )
     expression = lines["inc-5"]["definitionExpression"]["expression"]
     assert expression == "event_count(years=1, admissions=hepatic-encephalopathy, op=>=, count=1)"
+
+
+@pytest.mark.parametrize(
+    ("klass", "kept"),
+    [
+        ({"system": V3, "code": "IMP"}, True),
+        ({"system": V3, "code": "NONAC"}, True),
+        ({"system": V3, "code": "OBSENC"}, True),
+        ({"system": "http://hospital.example.org/class", "code": "IP"}, True),
+        ({"system": V3, "code": "AMB"}, False),
+        ({"system": V3, "code": "EMER"}, False),
+    ],
+)
+def test_a_reasonless_encounter_is_read_only_if_it_may_be_an_admission(klass: dict[str, str], kept: bool) -> None:
+    """Intake keeps an Encounter that gives no reason for an admission count only when its class leaves room for one."""
+    assert may_be_admission({"resourceType": "Encounter", "class": klass}) is kept
+
+
+def test_ambulatory_visits_without_reason_stay_passed_over(shapes_catalog: Catalog) -> None:
+    """An ambulatory visit giving no reason is still passed over (and counted in warnings) when admissions count."""
+    report = match(bundle(patient(), stay("e", klass="AMB", reason=None)), shapes_catalog, AS_OF, [TRIAL])
+    assert not report.facts.encounters and any("Encounter" in w for w in report.facts.warnings)
