@@ -107,7 +107,10 @@ def _encounter_doubts(
         doubts.append("its class does not say it was an inpatient stay")
     if encounter.reasons:
         if not any(matcher.first_match(codings, texts) is not None for codings, texts in encounter.reasons):
-            return None
+            # A reason whose words only suggest the concept (the safety net's suspect words) may be it.
+            if not any(matcher.suspect(codings, texts) is not None for codings, texts in encounter.reasons):
+                return None
+            doubts.append(f"its reason only suggests {matcher.title}")
     else:
         doubts.append("it gives no reason")
     ongoing = encounter.status in ("in-progress", "onleave") or (encounter.end is None and encounter.status is None)

@@ -150,6 +150,13 @@ def stay(
     return resource  # fmt: skip
 
 
+def stay_for(rid: str, words: str) -> dict[str, Any]:
+    """An inpatient stay in March 2026 whose reason is given in words only."""
+    resource = stay(rid, reason=None)
+    resource["reasonCode"] = [{"text": words}]
+    return resource
+
+
 def prednisone(rid: str, start: str, end: str, status: str = "completed") -> dict[str, Any]:
     """A MedicationStatement of prednisone (ATC H02AB07) over a period."""
     return {
@@ -235,6 +242,8 @@ CASES: list[tuple[str, list[dict[str, Any]], str, str]] = [
     ("observation_stay_may_count", [stay("e", klass="OBSENC")], "inc-5", "unknown"),
     ("inpatient_stay_without_reason_may_count", [stay("e", reason=None)], "inc-5", "unknown"),
     ("inpatient_stay_without_period_may_count", [stay("e", start=None, end=None)], "inc-5", "unknown"),
+    ("reason_in_words_that_suggest_it_may_count", [stay_for("e", "hepatic precoma")], "inc-5", "unknown"),
+    ("reason_in_words_of_something_else", [stay_for("e", "fractured wrist")], "inc-5", "fail"),
     ("stay_across_the_first_day_may_count", [stay("e", "2025-11-01", "2025-11-30")], "inc-5", "unknown"),
     # counts across drug courses and procedures (exc-4: >= 2 in 12 months)
     ("one_course_and_one_tips_exclude",
