@@ -15,6 +15,7 @@ import yaml
 from fhir.resources.researchstudy import ResearchStudy
 
 from service.catalogue_fhir import research_study
+from service.cds import templates
 from service.criteria import Catalog, load_catalog
 from service.evaluate_counts import count_truth
 from service.facts.encounters import may_be_admission
@@ -400,3 +401,9 @@ def test_ambulatory_visits_without_reason_stay_passed_over(shapes_catalog: Catal
     """An ambulatory visit giving no reason is still passed over (and counted in warnings) when admissions count."""
     report = match(bundle(patient(), stay("e", klass="AMB", reason=None)), shapes_catalog, AS_OF, [TRIAL])
     assert not report.facts.encounters and any("Encounter" in w for w in report.facts.warnings)
+
+
+def test_cds_prefetch_asks_for_encounters_when_admissions_are_counted(shapes_catalog: Catalog) -> None:
+    """A catalogue that counts admissions prefetches every Encounter, closed world, so a missing key is not provided."""
+    (encounters,) = [t for t in templates(shapes_catalog) if t.key == "encounters"]
+    assert encounters.closed_world and encounters.resource_types == ("Encounter",)
