@@ -531,9 +531,8 @@ def _newer_line(node: Node, catalog: Catalog) -> LogicLine:
         series = node.lab_series
         period = series.period.words() if series.period else ""
         wanted = describe_test(series, series.unit)
-        return LogicLine(
-            typeset(f"every {analytes[series.analyte].display} result {wanted} across the {period} before")
-        )
+        display = analytes[series.analyte].display
+        return LogicLine(typeset(f"every {display} result {wanted}, covering the {period} before the as-of date"))
     if isinstance(node, NewestOf):
         return LogicLine(
             "the newest of these results decides", tuple(logic_line(Lab(lab=t), catalog) for t in node.newest_of)
