@@ -44,9 +44,13 @@ def _valuesets_read(node: Node) -> list[str]:
     found: list[str] = []
     for _, item in walk_logic(node):
         for value in item.model_dump(exclude_none=True).values():
-            name = value.get("valueset") if isinstance(value, dict) else None
-            if isinstance(name, str) and name not in found:
-                found.append(name)
+            if not isinstance(value, dict):
+                continue
+            # An event count names a value set per kind of event it counts.
+            for key in ("valueset", "admissions", "medications", "procedures"):
+                name = value.get(key)
+                if isinstance(name, str) and name not in found:
+                    found.append(name)
     return found
 
 

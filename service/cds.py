@@ -287,6 +287,9 @@ def templates(catalog: Catalog) -> tuple[Template, ...]:
             found.append(Template(key, _search(resource_type), True, False))
     if allergies:
         found.append(Template("allergies", _search("AllergyIntolerance"), True, False))
+    if reads.admissions:
+        # A count of admissions reads every Encounter: without them "none on record" would be a guess.
+        found.append(Template("encounters", _search("Encounter"), True, False))
     return tuple(found)
 
 

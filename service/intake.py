@@ -227,6 +227,8 @@ class ReadFilter:
     observation_windows: Mapping[tuple[str, str], int]
     finding_codes: frozenset[tuple[str, str]]
     record_matchers: Mapping[str, CodeMatcher] = field(default_factory=dict)
+    reasonless_encounter: Callable[[Mapping[str, Any]], bool] | None = None
+    """Which Encounters that give no reason to keep: a count of admissions reads those that may be one."""
 
     def wants_record(self, rtype: str, raw: Mapping[str, Any], seen: TextMemo | None = None) -> str | None:
         """Return None if a Condition, Procedure or medication record is in a value set read, or names one
@@ -256,6 +258,8 @@ class ReadFilter:
             if _concept_matches(concept, matcher, {} if seen is None else seen):
                 return None
         if rtype == "Encounter":
+            if not concepts and self.reasonless_encounter is not None and self.reasonless_encounter(raw):
+                return None
             return rtype  # counted as before: no reason names a condition read
         if any(_has_coding_without_system(concept) for concept in concepts):
             return UNIDENTIFIED

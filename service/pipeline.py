@@ -16,6 +16,7 @@ from service.criteria import Catalog, catalog_reads, walk_trial
 from service.errors import Cancelled, one_line
 from service.evaluate import Evaluator, evaluate_trial
 from service.facts import FactBuilder, PatientFacts, ScoreMatchers, compute_scores
+from service.facts.encounters import may_be_admission
 from service.intake import ReadFilter, Stop, never, read_bundle
 from service.rank import TrialMatch, rank, summarise
 from service.terminology import CodeMatcher
@@ -90,7 +91,12 @@ def compile_catalog(catalog: Catalog) -> Compiled:
         "MedicationDispense": medication_matcher,
         "Encounter": condition_matcher,
     }
-    read_filter = ReadFilter(observation_windows, frozenset(finding_codes), record_matchers)
+    read_filter = ReadFilter(
+        observation_windows,
+        frozenset(finding_codes),
+        record_matchers,
+        reasonless_encounter=may_be_admission if reads.admissions else None,
+    )
     # Equal logic nodes (the same test in several trials) are evaluated once per request.
     node_keys = {
         id(node): node.model_dump_json(by_alias=True)

@@ -16,8 +16,10 @@ from service.criteria import (
     ConditionNode,
     ConditionOnset,
     Criterion,
+    EventCount,
     FamilyHistory,
     Lab,
+    LabControl,
     LabPositive,
     LabSeries,
     LabUln,
@@ -33,7 +35,7 @@ from service.criteria import (
     Sex,
     SexSpecific,
 )
-from service.evaluate import labs, patient, records
+from service.evaluate import control, counts, labs, patient, records
 from service.evaluate.criterion import evaluate_criterion
 from service.evaluate.result import CriterionResult, NodeResult
 from service.facts import (
@@ -253,4 +255,6 @@ HANDLERS: dict[type[Any], Handler] = {
     ConditionOnset: lambda ev, node: records.onset(ev, node.condition_onset),
     FamilyHistory: lambda ev, node: records.family(ev, node.family_history),
     Allergy: records.allergy,
+    LabControl: lambda ev, node: control.lab_control(node.lab_control, ev),
+    EventCount: lambda ev, node: counts.event_count(node.event_count, ev),
 }

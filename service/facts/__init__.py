@@ -1,7 +1,8 @@
 """Facts: validated FHIR resources -> what the patient's record says, in canonical form.
 
 The package reads as its stages: ``model`` (the shapes), ``labs`` (Observations),
-``records`` (Conditions, medications, Procedures, allergies and their timing), ``scoring``
+``records`` (Conditions, medications, Procedures, allergies and their timing), ``encounters``
+(Encounters as events an admission count reads), ``family`` (relatives by kinship), ``scoring``
 (Child-Pugh, MELD variants, BMI) and ``builder`` (an Intake -> PatientFacts).
 
 Which values count (documented in the README):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.facts.encounters import read_encounter
 from service.facts.family import read_family
 from service.facts.labs import LabReader
 from service.facts.model import (
@@ -68,6 +69,9 @@ class FactBuilder:
                     (facts.not_taken if med.status == NOT_TAKEN_MEDICATION else facts.medications).append(med)
         for read in intake.resources.get("Encounter", ()):
             facts.findings.extend(self.records.encounter(read, facts))
+            encounter = read_encounter(read)
+            if encounter is not None:
+                facts.encounters.append(encounter)
         for read in intake.resources.get("Procedure", ()):
             proc = self.records.procedure(read, facts)
             if proc is not None:

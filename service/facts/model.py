@@ -211,6 +211,23 @@ class AllergyRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class EncounterRecord:
+    """An Encounter as an event: whether it was an inpatient stay, its days, its reasons (service.facts.encounters).
+
+    ``inpatient`` is None when the class does not say (no class, a class of another system, an
+    observation or short stay); ``start``/``end`` are None when the period does not give them.
+    """
+
+    status: str | None
+    inpatient: bool | None
+    start: Span | None
+    end: Span | None
+    reasons: tuple[tuple[tuple[Coding, ...], tuple[str, ...]], ...]  # (codings, texts) per reasonCode
+    reference: str
+    display: str
+
+
+@dataclass(frozen=True, slots=True)
 class FamilyRecord:
     """A relative's history: the kinship degree (None when the relationship does not say) and the conditions."""
 
@@ -259,6 +276,7 @@ RECORD_TYPES: dict[str, tuple[str, ...]] = {
     "procedure": ("Procedure",),
     "allergy": ("AllergyIntolerance",),
     "lab": ("Observation",),
+    "encounter": ("Encounter",),
 }
 
 
@@ -289,6 +307,7 @@ class PatientFacts:
     """MedicationStatements stating the drug is not taken: read by tests of such statements and as a
     contradiction of a current order (records: not_taken; README, record semantics)."""
     family_read: bool = False  # whether the Bundle held any FamilyMemberHistory
+    encounters: list[EncounterRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     deceased_note: str = ""
     # Resource types the caller could not provide (a failed CDS Hooks prefetch, a partial

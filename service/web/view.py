@@ -22,12 +22,18 @@ from service.criteria import (
     AnyOf,
     Catalog,
     ConditionNode,
+    ConditionOnset,
     Criterion,
+    EventCount,
+    FamilyHistory,
     Lab,
+    LabControl,
     LabPositive,
+    LabSeries,
     LabUln,
     MedicationDuration,
     MedicationNode,
+    NewestOf,
     Node,
     Not,
     NumericTest,
@@ -505,6 +511,58 @@ def logic_line(node: Node, catalog: Catalog) -> LogicLine:
             f"for a {' or '.join(specific.sex)} record (on another sex's record, such evidence is unknown)",
             (logic_line(specific.logic, catalog),),
         )
+    return _newer_line(node, catalog)
+
+
+COUNT_WORDS = {">=": "at least", "<=": "at most", "==": "exactly"}
+ORDER_WORDS = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most"}
+
+
+def _newer_line(node: Node, catalog: Catalog) -> LogicLine:
+    """Return the later shapes in words (onset, series, newest of, family, control, event counts)."""
+    analytes = catalog.analytes.analytes
+    if isinstance(node, ConditionOnset):
+        onset = node.condition_onset
+        period = onset.period.words() if onset.period else ""
+        title = catalog.valuesets[onset.valueset].title
+        after = f", first recorded onset {ORDER_WORDS[onset.op]} {period} before the as-of date"
+        return LogicLine("a condition in ", valueset=onset.valueset, title=title, after=after)
+    if isinstance(node, LabSeries):
+        series = node.lab_series
+        period = series.period.words() if series.period else ""
+        wanted = describe_test(series, series.unit)
+        display = analytes[series.analyte].display
+        return LogicLine(typeset(f"every {display} result {wanted}, covering the {period} before the as-of date"))
+    if isinstance(node, NewestOf):
+        return LogicLine(
+            "the newest of these results decides", tuple(logic_line(Lab(lab=t), catalog) for t in node.newest_of)
+        )
+    if isinstance(node, FamilyHistory):
+        family = node.family_history
+        title = catalog.valuesets[family.valueset].title
+        after = f" in a relative up to degree {family.max_degree} of kinship"
+        return LogicLine("family history of ", valueset=family.valueset, title=title, after=after)
+    if isinstance(node, LabControl):
+        test = node.lab_control
+        days = test.within_days or analytes[test.analyte].lookback_days
+        how = f"{test.offset:g} {test.unit} over" if test.offset is not None else f"{test.ratio:g} × "
+        text = (
+            f"{analytes[test.analyte].display} {OP_WORDS[test.op]} {how} the same day's "
+            f"{analytes[test.control].display}, latest result within {days} days (no control on record: unknown)"
+        )
+        return LogicLine(typeset(text))
+    if isinstance(node, EventCount):
+        count = node.event_count
+        kinds = []
+        if count.admissions is not None:
+            kinds.append(f"inpatient admissions for {catalog.valuesets[count.admissions].title}")
+        if count.medications is not None:
+            kinds.append(f"courses of {catalog.valuesets[count.medications].title}")
+        if count.procedures is not None:
+            kinds.append(f"{catalog.valuesets[count.procedures].title} procedures")
+        period = count.period.words() if count.period else ""
+        text = f"{COUNT_WORDS[count.op]} {count.count} of: {', '.join(kinds)}, in the {period} before the as-of date"
+        return LogicLine(text)
     raise TypeError(f"unsupported node {type(node).__name__}")  # the schema forbids this
 
 

@@ -9,6 +9,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import yaml
+
 from tests.catalogue import cases_dir, criteria_dir
 
 ADDED = Path(__file__).parent / "added_trial"
@@ -22,13 +24,23 @@ TRIAL_DRIVEN = (
     "tests/unit/test_terminology_data.py",
     "tests/api/test_api.py",
     "tests/api/test_catalogue_fhir.py",
+    "tests/web/test_demo.py",
 )
+
+
+def add_analytes(criteria: Path) -> None:
+    """Merge the analytes the added trial reads into a copied catalogue's analyte table."""
+    table_path = criteria / "analytes.yaml"
+    table = yaml.safe_load(table_path.read_text(encoding="utf-8"))
+    table["analytes"].update(yaml.safe_load((ADDED / "analytes.added.yaml").read_text(encoding="utf-8")))
+    table_path.write_text(yaml.safe_dump(table, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def add_trial(target: Path) -> tuple[Path, Path]:
     """Copy the catalogue and the case files under ``target`` and add the made-up trial to both."""
     criteria, cases = target / "criteria", target / "cases"
     shutil.copytree(criteria_dir(), criteria)
+    add_analytes(criteria)
     shutil.copy(ADDED / f"{TRIAL_ID}.yaml", criteria / "trials" / f"{TRIAL_ID}.yaml")
     shutil.copy(ADDED / "record.txt", criteria / "sources" / f"{TRIAL_ID}.txt")
     shutil.copytree(cases_dir() / "bundles", cases / "bundles")
