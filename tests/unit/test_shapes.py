@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import yaml
 from fhir.resources.researchstudy import ResearchStudy
-from service.evaluate.counts import count_truth
 
 from service.catalogue_fhir import research_study
 from service.cds import templates
 from service.criteria import Catalog, load_catalog
+from service.evaluate.counts import count_truth
 from service.facts.encounters import may_be_admission
 from service.logic import Truth
 from service.pipeline import match
