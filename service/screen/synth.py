@@ -738,6 +738,10 @@ def build_patient(index: int, seed: int, as_of: dt.date, sets: dict[str, list[_C
             chance = 0.1 if female_fertile else 0.0
         else:
             chance = burden * (0.05 if liver else 0.02)
+            if valueset in stages:
+                # A staged set is met on the deciding side only in its counting stage: three times as
+                # often, so both sides of its filter occur in a few hundred patients whatever the seed.
+                chance *= 3
         if valueset in sets and rng.random() < chance:
             # Graded and staged as real problem lists sometimes are, so severity and stage filters
             # meet both sides (a severe bleeding disorder, heart failure in NYHA class III).
