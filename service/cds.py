@@ -78,7 +78,7 @@ from service.criteria import Catalog, catalog_reads
 from service.errors import BundleInvalid, HookInvalid, Issue, NotFound, PrefetchMissing
 from service.evaluate import CriterionResult
 from service.facts import printable
-from service.intake import Stop
+from service.intake import Stop, has_next_link
 from service.logic import Outcome
 from service.metrics import record_feedback, timed_match
 from service.order import OrderItem, order_next, unsent_types
@@ -371,8 +371,7 @@ def _failed(value: dict[str, Any]) -> bool:
 
 def _bundle_entries(key: str, value: dict[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
     """Return (origin, entry) pairs of a prefetched Bundle, or None when it is incomplete."""
-    links = value.get("link")
-    if isinstance(links, list) and any(isinstance(link, dict) and link.get("relation") == "next" for link in links):
+    if has_next_link(value):
         return None
     entries = value.get("entry", [])
     if not isinstance(entries, list):
@@ -598,14 +597,15 @@ def card(
         ]
     if shown is Status.ELIGIBLE:
         lines += ["", "Every criterion that can be computed from the record is met."]
+    waiting = [r for r in undecided if _unsent_only(r, not_provided)]  # listed once, by id
     sections = (
         ("Data needed", [_md(m) for m in _collapse_unsent(match.missing_data)]),
         (
             "Undecided criteria",
-            [f"{_md(r.id)} ({r.type}): {_md(r.reason)}" for r in undecided if not _unsent_only(r, not_provided)]
+            [f"{_md(r.id)} ({r.type}): {_md(r.reason)}" for r in undecided if r not in waiting]
             + (
                 [f"{', '.join(_md(r.id) for r in waiting)}: undecided only because records were not sent"]
-                if (waiting := [r for r in undecided if _unsent_only(r, not_provided)])
+                if waiting
                 else []
             ),
         ),

@@ -681,6 +681,7 @@ def _subject_owner(subject: object, patient_keys: set[str], patient_ids: set[tup
     if not isinstance(subject, dict):
         return "this"
     ref = subject.get("reference")
+    referenced = isinstance(ref, str) and bool(ref)
     if isinstance(ref, str) and ref and not _is_patient(ref, patient_keys):
         return "another"
     ident = subject.get("identifier")
@@ -689,12 +690,16 @@ def _subject_owner(subject: object, patient_keys: set[str], patient_ids: set[tup
     system = ident.get("system")
     if isinstance(system, str) and (system, ident["value"]) in patient_ids:
         return "this"
-    same_system = isinstance(system, str) and any(s == system for s, _ in patient_ids)
-    if same_system and not (isinstance(ref, str) and ref):
-        return "another"
-    if isinstance(ref, str) and ref and not same_system:
-        return "this"  # the reference names this patient; the identifier is in a system it does not carry
-    return "unclear"
+    if isinstance(system, str) and any(s == system for s, _ in patient_ids):
+        # Another value in a system the Patient uses: another patient, unless a reference says this one.
+        return "unclear" if referenced else "another"
+    # A system the Patient does not carry: the reference to this patient decides, if there is one.
+    return "this" if referenced else "unclear"
+
+
+def has_next_link(bundle: Mapping[str, Any]) -> bool:
+    """Return whether a Bundle links to a next page: it is one page of a paged search."""
+    return any(isinstance(link, dict) and link.get("relation") == "next" for link in _list(bundle.get("link")))
 
 
 # OperationOutcome issue codes that say a search answer was cut short (FHIR R4 issue-type).
@@ -709,9 +714,8 @@ def _incomplete(document: Mapping[str, Any]) -> str | None:
     short makes it a search the server did not finish. Either way what is absent may be on
     another page, so nothing may be read from its absence (the safe reading).
     """
-    for link in _list(document.get("link")):
-        if isinstance(link, dict) and link.get("relation") == "next":
-            return "Bundle has a 'next' link (one page of a paged search)"
+    if has_next_link(document):
+        return "Bundle has a 'next' link (one page of a paged search)"
     for entry in _list(document.get("entry")):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or resource.get("resourceType") != "OperationOutcome":

@@ -515,7 +515,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     }
     for path, methods in schema.get("paths", {}).items():
         for operation in methods.values():
-            if path not in OPEN_PATHS and not path.startswith("/docs"):
+            if path not in OPEN_PATHS:
                 operation["security"] = [{"apiKey": []}, {}]
             for parameter in operation.get("parameters", []):
                 parameter["schema"] = _without_null(parameter["schema"])

@@ -97,6 +97,8 @@ def test_research_study_search_filters_by_id_and_identifier(client: TestClient, 
     body = _read(client, f"/ResearchStudy?{parameter}={value}")
     assert body["total"] == 2
     assert sorted(e["resource"]["id"] for e in body["entry"]) == sorted({first, second})
+    everything = {e["resource"]["id"]: e for e in _read(client, "/ResearchStudy")["entry"]}
+    assert body["entry"] == [everything[e["resource"]["id"]] for e in body["entry"]]
     assert _read(client, f"/ResearchStudy?{parameter}=NCT99999999")["total"] == 0
     assert _read(client, f"/ResearchStudy?identifier=urn:other|{first}")["total"] == 0
 
