@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -21,8 +21,9 @@ from service.criteria import Catalog
 from service.errors import BadParameter, NotFound, NotJson, PayloadTooLarge, UnsupportedMediaType
 from service.facts import printable
 from service.fhir_answer import prefers_fhir, searchset
+from service.fhir_decode import Reparse, decode_bundle
 from service.fhir_operation import BUNDLE_REF, PARAMETERS_REF, read_operation
-from service.intake import Stop, never
+from service.intake import BUILT_TYPES, Stop, never
 from service.metrics import timed_match
 from service.pipeline import MatchReport, match, read_facts
 from service.schemas import (
@@ -40,6 +41,7 @@ from service.settings import Settings
 from service.workers import WorkPool
 
 router = APIRouter()
+T = TypeVar("T")
 
 FHIR_JSON = "application/fhir+json"
 ACCEPTED_TYPES = (FHIR_JSON, "application/json")
@@ -159,16 +161,43 @@ async def receive_body(request: Request, settings: Settings) -> bytearray:
     return body
 
 
-def parse_body(body: bytearray) -> object:
-    """Return the parsed JSON of a body: UTF-8 JSON, a leading BOM ignored."""
+def _unmarked(body: bytearray) -> None:
+    """Drop a leading BOM from a body; raise NotJson if nothing is left."""
     if body.startswith(UTF8_BOM):
         del body[: len(UTF8_BOM)]  # RFC 8259 section 8.1 lets a parser ignore a BOM
     if not body or body.isspace():  # isspace stops at the first other byte; strip() would copy
         raise NotJson("request body is empty; send a FHIR Bundle")
+
+
+def _loads(body: bytearray) -> object:
     try:
         return orjson.loads(body)  # parsed from the buffer itself: no second copy of the body
     except orjson.JSONDecodeError as error:
         raise NotJson(f"request body is not valid UTF-8 JSON: {_json_error(error)}") from None
+
+
+def parse_body(body: bytearray) -> object:
+    """Return the parsed JSON of a body: UTF-8 JSON, a leading BOM ignored."""
+    _unmarked(body)
+    return _loads(body)
+
+
+def with_bundle(body: bytearray, read: Callable[[object], T]) -> T:
+    """Return ``read`` of a Bundle body decoded straight from its bytes, or of the whole parsed body.
+
+    service.fhir_decode.decode_bundle builds only the resources intake reads; a body it does not
+    take as-is (a Parameters resource, JSON it refuses), or one whose read resource orjson refuses
+    when intake parses it (Reparse), is parsed whole with orjson and read again, so its answer or
+    refusal is that of the parsed body.
+    """
+    _unmarked(body)
+    document = decode_bundle(body, BUILT_TYPES)
+    if document is not None:
+        try:
+            return read(document)
+        except Reparse:
+            pass
+    return read(_loads(body))
 
 
 async def read_body(request: Request, settings: Settings) -> object:
@@ -265,7 +294,7 @@ def _json(model: BaseModel) -> Response:
 
 def _facts_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: int, stop: Stop) -> Response:
     """Parse a body, read its facts and serialise them (runs in a worker thread)."""
-    facts = read_facts(parse_body(body), catalog, day, max_entries, stop)
+    facts = with_bundle(body, lambda document: read_facts(document, catalog, day, max_entries, stop))
     return _json(facts_out(facts, day, catalog.version))
 
 
@@ -323,9 +352,13 @@ def _match_answer(
 ) -> Response:
     """Parse a body, match it and serialise the answer to bytes (runs in a worker process or thread)."""
     if fhir:  # the FHIR answer also takes a $match Parameters body (service/fhir_operation.py)
-        asked = read_operation(parse_body(body))
-        return _fhir(asked.trim(match(asked.bundle, catalog, day, chosen, max_entries, stop)))
-    report = match(parse_body(body), catalog, day, chosen, max_entries, stop)
+
+        def fhir_answer(document: object) -> Response:
+            asked = read_operation(document)
+            return _fhir(asked.trim(match(asked.bundle, catalog, day, chosen, max_entries, stop)))
+
+        return with_bundle(body, fhir_answer)
+    report = with_bundle(body, lambda document: match(document, catalog, day, chosen, max_entries, stop))
     return Response(match_bytes(report, view), media_type="application/json")
 
 

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ValidationError
 
 from service.dates import shift
 from service.errors import BundleInvalid, Cancelled, Issue
-from service.fhir_decode import decode
+from service.fhir_decode import Pending, decode
 from service.terminology import CodeMatcher, normalise_code
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -55,6 +55,10 @@ MODELS: dict[str, type[BaseModel]] = {
     "AllergyIntolerance": AllergyIntolerance,
     "FamilyMemberHistory": FamilyMemberHistory,
 }
+
+# The resource types built when a Bundle is decoded from its bytes (service.fhir_decode.decode_bundle):
+# those read, and OperationOutcome, which may say the search was cut short (_incomplete).
+BUILT_TYPES = frozenset({*MODELS, "OperationOutcome"})
 
 BUNDLE_TYPES = frozenset(
     {
@@ -506,7 +510,9 @@ def read_bundle(
     reads the narrative, extensions or identifiers, and real exports carry large or malformed
     XHTML and many extensions there. ``fast`` decodes them into typed Structs where they are
     plainly valid (service.fhir_decode); without it every one is validated by its fhir.resources
-    model (the reference the differential test holds the fast path to).
+    model (the reference the differential test holds the fast path to). ``document`` is the parsed
+    body, or the Bundle service.fhir_decode.decode_bundle made from its bytes, whose resources of
+    read types are parsed here (raising Reparse if orjson refuses one).
     """
     if not isinstance(document, dict):
         kind = type(document).__name__
@@ -538,6 +544,8 @@ def read_bundle(
             issues.append(Issue("structure", "entry is not an object", (f"Bundle.entry[{index}]",)))
             continue
         raw = entry.get("resource")
+        if isinstance(raw, Pending):  # decoded from the bytes (service.fhir_decode.decode_bundle): parsed now
+            raw = raw.load()
         full_url = entry.get("fullUrl")
         is_patient = isinstance(raw, dict) and raw.get("resourceType") == "Patient"
         if isinstance(full_url, str):
