@@ -34,6 +34,7 @@ import codecs
 import datetime as dt
 import importlib
 import re
+import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
@@ -508,6 +509,9 @@ class _Typed(msgspec.Struct):
     resourceType: str
 
 
+# orjson refuses JSON nested deeper than this; msgspec's limit is the interpreter's recursion limit
+# (1000 unless raised), so the shell refuses at least what orjson refuses only while it is no higher.
+ORJSON_MAX_DEPTH = 1024
 _SHELL = msgspec.json.Decoder(_Shell)
 _TYPED = msgspec.json.Decoder(_Typed)
 _CHUNK = 1 << 16
@@ -559,7 +563,7 @@ def decode_bundle(body: bytes | bytearray, built: frozenset[str]) -> dict[str, A
     Entries' resources of the types in ``built`` are Pending (parsed when read), those of other
     types are {"resourceType": type}; every other value intake reads is as orjson parses it.
     """
-    if not _valid_utf8(body):
+    if not _valid_utf8(body) or sys.getrecursionlimit() > ORJSON_MAX_DEPTH:
         return None
     try:
         shell = _SHELL.decode(body)
