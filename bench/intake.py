@@ -1,21 +1,21 @@
-"""Intake before and after the typed decoder, side by side in one run (issue 11, part 1).
+"""Intake from the parsed body and from the bytes, side by side in one run (issue 11).
 
 ``.venv/bin/python bench/intake.py [--rounds N]``. For the typical bundle, the largest Synthea
-bundle and the 12 MB merged bundle: the median of ``orjson.loads``, of ``read_bundle`` (intake)
-and of bytes in to answer bytes out (``orjson.loads``, ``match()``, ``match_bytes``), with every
-read resource validated by its fhir.resources model ("reference", the code on main) and with
-the typed Structs of service.fhir_decode ("fast"). The reference way is main's intake exactly:
-``fast=False`` validates every read part with fhir.resources, and the per-Bundle memo of which
-texts matched a value set is emptied at every call, as main has none. Rounds are interleaved (every bundle, both
-ways, then the next round) so the noise of this shared machine spreads over every row. Then the
-memory of one 12 MB request in a fresh process, both ways (bench/memprobe.py: peak resident
-memory above idle, and the peak of Python allocations under tracemalloc).
+bundle and the 12 MB merged bundle: the median of ``orjson.loads``, of bytes in to intake's
+result (``read_bundle``) and of bytes in to answer bytes out (``match()``, ``match_bytes``), two
+ways: "parsed body", orjson parses the whole body and intake reads the dict (main before the
+bytes decoder), and "bytes", the Bundle routes' way (service.api.with_bundle: the msgspec shell of
+service.fhir_decode.decode_bundle, only resources of read types built). Both use the typed
+Structs. Rounds are interleaved (every bundle, both ways, then the next round) so the noise of
+this shared machine spreads over every row. Then the memory of one 12 MB request in a fresh
+process, both ways (bench/memprobe.py: peak resident memory above idle, and the peak of Python
+allocations under tracemalloc). Part 1's comparison (fhir.resources against the Structs) is
+``bench/memprobe.py --reference-intake`` and bench/README's table.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import gc
 import subprocess
 import sys
@@ -46,26 +46,23 @@ from bench.common import (
     table,
     typical_body,
 )
-from service import (
-    intake,
-    pipeline,
-)
+from service import pipeline
 from service.answer import match_bytes
+from service.api import parse_body, with_bundle
 from service.criteria import Catalog, load_catalog
 from service.intake import read_bundle
 
-WAYS = {"reference": False, "fast": True}
-MEMO = intake._concept_matches
+# "parsed body": orjson parses the whole body, then intake (main before the bytes decoder);
+# "bytes": the Bundle routes' way, service.api.with_bundle (service.fhir_decode.decode_bundle).
+WAYS = ("parsed body", "bytes")
 
 
-def _without_memo(concept: Any, matcher: Any, seen: Any) -> bool:
-    return MEMO(concept, matcher, {})
-
-
-def use(fast: bool) -> None:
-    """Make match() and read_bundle read bundles the given way (reference: as main does)."""
-    pipeline.read_bundle = functools.partial(read_bundle, fast=fast)  # type: ignore[assignment]
-    intake._concept_matches = MEMO if fast else _without_memo  # type: ignore[assignment]
+def reader(way: str, body: bytes, read: Callable[[object], Any]) -> Callable[[], Any]:
+    """Return a call that reads a fresh copy of the body the given way (the copy is made outside the timing)."""
+    buffer = bytearray(body)
+    if way == "bytes":
+        return lambda: with_bundle(buffer, read)
+    return lambda: read(parse_body(buffer))
 
 
 def bodies() -> list[Body]:
@@ -86,12 +83,15 @@ def run(rounds: int) -> None:
     catalog: Catalog = load_catalog(CRITERIA)
     read_filter = pipeline.compile_catalog(catalog).read_filter
     inputs = bodies()
+
+    def intake_of(document: object) -> Any:
+        return read_bundle(document, read_filter, 100_000, AS_OF)
+
+    def answer_of(document: object) -> bytes:
+        return match_bytes(pipeline.match(document, catalog, AS_OF))
+
     for body in inputs:  # warm-up; both ways give the same answer bytes
-        answers = set()
-        for fast in WAYS.values():
-            use(fast)
-            answers.add(match_bytes(pipeline.match(orjson.loads(body.data), catalog, AS_OF)))
-        assert len(answers) == 1, body.name
+        assert len({reader(way, body.data, answer_of)() for way in WAYS}) == 1, body.name
     gc.collect()
     gc.freeze()  # as the service's workers do after start-up
     took: dict[tuple[str, str, str], list[float]] = {}
@@ -99,33 +99,27 @@ def run(rounds: int) -> None:
         for body in inputs:
             if body.megabytes > 5 and round_ >= max(3, rounds // 4):
                 continue
-            for way, fast in WAYS.items():
-                use(fast)
-                read = functools.partial(read_bundle, orjson.loads(body.data), read_filter, 100_000, AS_OF, fast=fast)
-                took.setdefault((body.name, way, "intake"), []).append(timed(read))
-                del read
-                gc.collect()
+            for way in WAYS:
                 took.setdefault((body.name, way, "parse"), []).append(timed(lambda: orjson.loads(body.data)))  # noqa: B023
                 gc.collect()
-                took.setdefault((body.name, way, "answer"), []).append(
-                    timed(lambda: match_bytes(pipeline.match(orjson.loads(body.data), catalog, AS_OF)))  # noqa: B023
-                )
+                took.setdefault((body.name, way, "intake"), []).append(timed(reader(way, body.data, intake_of)))
+                gc.collect()
+                took.setdefault((body.name, way, "answer"), []).append(timed(reader(way, body.data, answer_of)))
                 gc.collect()
     rows = []
     for body in inputs:
-        ref = {k: median(took[(body.name, "reference", k)]) for k in ("parse", "intake", "answer")}
-        new = {k: median(took[(body.name, "fast", k)]) for k in ("parse", "intake", "answer")}
-        parse = median(took[(body.name, "reference", "parse")] + took[(body.name, "fast", "parse")])
+        old, new = ({k: median(took[(body.name, w, k)]) for k in ("intake", "answer")} for w in WAYS)
+        parse = median(took[(body.name, WAYS[0], "parse")] + took[(body.name, WAYS[1], "parse")])
         rows.append(
             [
                 f"{body.name} ({body.megabytes:.2f} MB)",
                 f"{parse * 1000:.2f}",
-                f"{ref['intake'] * 1000:.2f}",
+                f"{old['intake'] * 1000:.2f}",
                 f"{new['intake'] * 1000:.2f}",
-                f"{ref['intake'] / new['intake']:.1f}x",
-                f"{ref['answer'] * 1000:.2f}",
+                f"{old['intake'] / new['intake']:.2f}x",
+                f"{old['answer'] * 1000:.2f}",
                 f"{new['answer'] * 1000:.2f}",
-                f"{ref['answer'] / parse:.2f}x",
+                f"{old['answer'] / parse:.2f}x",
                 f"{new['answer'] / parse:.2f}x",
             ]
         )
@@ -134,13 +128,13 @@ def run(rounds: int) -> None:
             [
                 "bundle",
                 "orjson.loads ms",
-                "intake ms, reference",
-                "intake ms, fast",
+                "bytes to intake ms, parsed body",
+                "bytes to intake ms, bytes",
                 "intake speed-up",
-                "answer ms, reference",
-                "answer ms, fast",
-                "answer / loads, reference",
-                "answer / loads, fast",
+                "answer ms, parsed body",
+                "answer ms, bytes",
+                "answer / loads, parsed body",
+                "answer / loads, bytes",
             ],
             rows,
         )
@@ -151,9 +145,9 @@ def run(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "merged.json"
         path.write_bytes(merged.data)
-        for way, fast in WAYS.items():
+        for way in WAYS:
             command = [sys.executable, str(REPO / "bench" / "memprobe.py"), str(path)]
-            command += [] if fast else ["--reference-intake"]
+            command += ["--parsed-body"] if way == "parsed body" else []
             out = subprocess.run(command, cwd=CODE, capture_output=True, text=True, timeout=600, check=True)
             probe = orjson.loads(out.stdout.strip().splitlines()[-1])
             above = (probe["peak_kib"] - probe["idle_kib"]) * 1024
@@ -167,7 +161,7 @@ def run(rounds: int) -> None:
                     f"{probe['traced_peak_bytes'] / len(merged.data):.2f}x",
                 ]
             )
-    headers = ["intake", "peak MB above idle", "peak / body", "after the parse / body", "traced peak / body"]
+    headers = ["body", "peak MB above idle", "peak / body", "after the parse or shell / body", "traced peak / body"]
     print(table(headers, mem_rows))
 
 
@@ -175,7 +169,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--rounds", type=int, default=20, help="interleaved rounds (the 12 MB bundle runs a quarter)")
     args = parser.parse_args()
-    print(machine_header("Intake: fhir.resources against typed Structs", sys.argv))
+    print(machine_header("Intake: the parsed body against the bytes decoder", sys.argv))
     run(args.rounds)
 
 

@@ -9,10 +9,12 @@ JSON answer; the
 high-water mark is also read after the read and after the parse, to split the peak. A
 second pass under tracemalloc gives the peak of Python allocations alone.
 
-    python bench/memprobe.py BUNDLE.json [--trials N [--share-nothing]] [--reference-intake]
+    python bench/memprobe.py BUNDLE.json [--trials N [--share-nothing]] [--reference-intake] [--parsed-body]
 
-``--reference-intake`` validates every read part with fhir.resources, as main did before the
-typed decoder (service.fhir_decode); bench/intake.py compares the two.
+The body is read into a bytearray and decoded from its bytes as the Bundle routes do
+(service.fhir_decode.decode_bundle: only resources of read types are built). ``--parsed-body``
+parses it whole with orjson first, as before that decoder; ``--reference-intake`` validates every
+read part with fhir.resources, as main did before the typed decoder. bench/intake.py compares them.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from bench.common import AS_OF, CRITERIA, grown_catalog, proc_status_kib
 from service import pipeline
 from service.answer import match_bytes
 from service.criteria import load_catalog
-from service.intake import read_bundle
+from service.fhir_decode import decode_bundle
+from service.intake import BUILT_TYPES, read_bundle
 from service.pipeline import compile_catalog, match
 
 TINY = {
@@ -53,11 +56,18 @@ def _reset_high_water_mark() -> bool:
     return True
 
 
-def _once(path: Path, catalog: object, as_of: dt.date, stages: dict[str, int] | None = None) -> int:
-    data = path.read_bytes()
+def _once(
+    path: Path, catalog: object, as_of: dt.date, stages: dict[str, int] | None = None, parsed: bool = False
+) -> int:
+    data = bytearray(path.stat().st_size)  # as the service holds a request body
+    with path.open("rb") as stream:
+        stream.readinto(data)
     if stages is not None:
         stages["read_hwm_kib"] = proc_status_kib(os.getpid(), "VmHWM")
-    document = orjson.loads(data)
+    # The Bundle routes decode the bytes (service.api.with_bundle); --parsed-body parses them whole.
+    document = None if parsed else decode_bundle(data, BUILT_TYPES)
+    if document is None:
+        document = orjson.loads(data)
     if stages is not None:
         stages["parsed_hwm_kib"] = proc_status_kib(os.getpid(), "VmHWM")
     report = match(document, catalog, as_of)  # type: ignore[arg-type]
@@ -73,6 +83,7 @@ def main() -> None:
     parser.add_argument("--share-nothing", action="store_true", help="clones share no logic node")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=AS_OF)
     parser.add_argument("--reference-intake", action="store_true", help="fhir.resources for every read part")
+    parser.add_argument("--parsed-body", action="store_true", help="orjson parses the whole body, as before")
     args = parser.parse_args()
     if args.reference_intake:
         pipeline.read_bundle = functools.partial(read_bundle, fast=False)  # type: ignore[assignment]
@@ -87,12 +98,12 @@ def main() -> None:
     reset = _reset_high_water_mark()
     started = time.perf_counter()
     stages: dict[str, int] = {}
-    results = _once(args.bundle, catalog, args.as_of, stages)
+    results = _once(args.bundle, catalog, args.as_of, stages, args.parsed_body)
     seconds = time.perf_counter() - started
     peak = proc_status_kib(os.getpid(), "VmHWM")
     gc.collect()
     tracemalloc.start()
-    _once(args.bundle, catalog, args.as_of)
+    _once(args.bundle, catalog, args.as_of, parsed=args.parsed_body)
     traced_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     out = {
