@@ -525,10 +525,12 @@ def _parsed(raw: msgspec.Raw) -> Any:
 class Pending:
     """A resource of a type intake reads, parsed by orjson only when intake comes to its entry."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("raw", "resource_type")
 
-    def __init__(self, raw: msgspec.Raw) -> None:
+    def __init__(self, raw: msgspec.Raw, resource_type: str) -> None:
         self.raw = raw
+        # As orjson will read it: msgspec reads the same string, and the last of duplicate keys.
+        self.resource_type = resource_type
 
     def load(self) -> Any:
         """Return the resource as orjson parses it; raise Reparse if orjson refuses it."""
@@ -587,5 +589,5 @@ def _entry(item: _Entry, built: frozenset[str]) -> dict[str, Any]:
     except msgspec.ValidationError:  # not an object, or no resourceType string: intake judges the value
         entry["resource"] = _parsed(raw)
         return entry
-    entry["resource"] = Pending(raw) if rtype in built else {"resourceType": rtype}
+    entry["resource"] = Pending(raw, rtype) if rtype in built else {"resourceType": rtype}
     return entry

@@ -40,7 +40,8 @@ import orjson
 
 from service.criteria import Catalog, load_catalog
 from service.errors import ClientError
-from service.intake import MODELS, reference_key
+from service.fhir_decode import Pending, Reparse, decode_bundle
+from service.intake import BUILT_TYPES, MODELS, reference_key
 from service.logic import Outcome
 from service.pipeline import MatchReport, compile_catalog, match
 from service.rank import Status
@@ -326,6 +327,15 @@ def filter_and_partition(spec: RunSpec, index: int, chunk: Chunk) -> Tally:
             counts[f"dropped {named.group(1).decode()}"] += 1
             parse_seconds += time.process_time() - tick
             continue
+        # A Bundle (one patient's record per line) is decoded from its bytes as POST /match does:
+        # resources of types no criterion reads are never built (service.fhir_decode.decode_bundle).
+        shell = decode_bundle(unit.data, BUILT_TYPES) if named is not None and named.group(1) == b"Bundle" else None
+        if shell is not None:
+            parse_seconds += time.process_time() - tick
+            tick = time.process_time()
+            _bundle(spec, catalog, trials, shell, unit, spill, skip, counts)
+            match_seconds += time.process_time() - tick
+            continue
         try:
             raw = orjson.loads(unit.data)
         except orjson.JSONDecodeError:
@@ -389,30 +399,50 @@ def _bundle(
     counts: Counter[str],
 ) -> None:
     """Match a Bundle (one patient's record) whole and spill its compact result under its patient id."""
-    entries = document.get("entry")
-    patients = [
-        e["resource"]
-        for e in (entries if isinstance(entries, list) else ())
-        if isinstance(e, dict)
-        and isinstance(e.get("resource"), dict)
-        and e["resource"].get("resourceType") == "Patient"
-    ]
-    rid = patients[0].get("id") if len(patients) == 1 else None
-    patient_id = rid if isinstance(rid, str) and rid else None
+    try:
+        patient_id, report = _matched(spec, catalog, document)
+    except Reparse:  # a read resource orjson refuses: the line is parsed whole, as without the bytes decoder
+        try:
+            patient_id, report = _matched(spec, catalog, orjson.loads(unit.data))
+        except orjson.JSONDecodeError:
+            skip(_attribute(unit.data), unit, "not valid JSON")
+            return
     counts["patients seen"] += 1
     counts["bundles"] += 1
-    try:
-        report = match(document, catalog, spec.as_of, spec.trial_ids, spec.max_entries)
-    except ClientError as error:
-        skip(patient_id, unit, _reason(error))
-        return
-    except RecursionError:
-        skip(patient_id, unit, "nested too deeply to read")
+    if isinstance(report, str):
+        skip(patient_id, unit, report)
         return
     if patient_id is None:  # a Patient without an id: named by its file
         patient_id = unit.where
     name = f"{partition_of(patient_id, spec.partitions):05d}"
     spill.add(name, _spill_line(b"M", patient_id, orjson.dumps(record_of(report, trials))))
+
+
+def _matched(spec: RunSpec, catalog: Catalog, document: dict[str, Any]) -> tuple[str | None, MatchReport | str]:
+    """Return a Bundle's patient id (if it has one Patient with an id) and its report, or why it is not matched."""
+    entries = document.get("entry")
+    patients = [
+        resource
+        for e in (entries if isinstance(entries, list) else ())
+        if isinstance(e, dict)
+        and isinstance(resource := _built(e.get("resource")), dict)
+        and resource.get("resourceType") == "Patient"
+    ]
+    rid = patients[0].get("id") if len(patients) == 1 else None
+    patient_id = rid if isinstance(rid, str) and rid else None
+    try:
+        return patient_id, match(document, catalog, spec.as_of, spec.trial_ids, spec.max_entries)
+    except ClientError as error:
+        return patient_id, _reason(error)
+    except RecursionError:
+        return patient_id, "nested too deeply to read"
+
+
+def _built(resource: object) -> object:
+    """Return an entry's resource; of one decoded from the bytes and not yet parsed, only a Patient is parsed."""
+    if isinstance(resource, Pending):
+        return resource.load() if resource.resource_type == "Patient" else None
+    return resource
 
 
 def _medications(work_dir: str) -> dict[str, bytes]:

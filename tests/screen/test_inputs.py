@@ -90,6 +90,31 @@ def test_ndjson_of_bundles_gives_the_same_outputs(some: list[CasePatient], refer
     _same_outputs(tmp_path / "out", reference)
 
 
+def test_bundle_lines_are_decoded_from_their_bytes_as_match_does(
+    some: list[CasePatient], reference: Path, tmp_path: Path
+) -> None:
+    """A huge number in a Bundle line's unread Claim is skipped (the named exemption); in a read resource it is not JSON."""
+    exempt, refused = some[1].patient_id, some[2].patient_id
+    claim = {"resourceType": "Claim", "id": "c1", "total": {"value": "@@"}}
+    note = {"resourceType": "Observation", "id": "n1", "status": "final", "code": {"text": "x"}}
+    note["note"] = [{"text": "@@"}]
+    lines = []
+    for case in some:
+        bundle = _bundle(case)
+        extra = claim if case.patient_id == exempt else note if case.patient_id == refused else None
+        if extra is not None:
+            bundle["entry"].append({"resource": extra})  # type: ignore[attr-defined]
+        lines.append(orjson.dumps(bundle).replace(b'"@@"', b"1e999") + b"\n")
+    path = tmp_path / "bundles.ndjson"
+    path.write_bytes(b"".join(lines))
+    result = screen(path, tmp_path / "out", AS_OF, workers=1)
+    [row] = read_csv(tmp_path / "out" / "skipped.csv")
+    assert (row["patient_id"], row["reason"]) == (refused, "bundles.ndjson:3: not valid JSON")
+    assert result.patients == len(some) - 1
+    expected = [row for row in read_csv(reference / "verdicts.csv") if row["patient_id"] != refused]
+    assert read_csv(tmp_path / "out" / "verdicts.csv") == expected
+
+
 def test_bad_lines_and_unreadable_patients_are_skipped_not_fatal(
     some: list[CasePatient], reference: Path, tmp_path: Path
 ) -> None:
