@@ -93,7 +93,7 @@ def test_ndjson_of_bundles_gives_the_same_outputs(some: list[CasePatient], refer
 def test_bundle_lines_are_decoded_from_their_bytes_as_match_does(
     some: list[CasePatient], reference: Path, tmp_path: Path
 ) -> None:
-    """A huge number in a Bundle line's unread Claim is skipped (the named exemption); in a read resource it is not JSON."""
+    """A huge number in a Bundle line's unread Claim is skipped (the exemption); in a read resource it is not JSON."""
     exempt, refused = some[1].patient_id, some[2].patient_id
     claim = {"resourceType": "Claim", "id": "c1", "total": {"value": "@@"}}
     note = {"resourceType": "Observation", "id": "n1", "status": "final", "code": {"text": "x"}}
