@@ -190,6 +190,42 @@ def run(rounds: int) -> None:
             )
     headers = ["body", "peak MB above idle", "peak / body", "after the parse or shell / body", "traced peak / body"]
     print(table(headers, mem_rows))
+    http_memory(merged)
+
+
+def http_memory(body: Body, requests: int = 3) -> None:
+    """Print each process's memory peak over one POST /match of the body, request after request.
+
+    bench/run.py's HTTP figure adds up these peaks (the server's and its workers', each above its
+    resident memory just before the request).
+    """
+    from bench.common import always, post, proc_status_kib, run_load, serving, single_answer
+    from bench.run import BENCH_BODY_LIMIT, _tree
+
+    rows = []
+    with serving("bench.floor_app:app", env_extra=BENCH_BODY_LIMIT) as server:
+        call = post(server.port, f"/match?asOf={AS_OF}", body.data, "match")
+        status, _ = single_answer(server.port, call)
+        assert status == 200, status
+        for number in range(1, requests + 1):
+            pids = _tree(server.pid)
+            before = {pid: proc_status_kib(pid, "VmRSS") for pid in pids}
+            for pid in pids:
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
+            run_load(server.port, always(call), 1, 1, 120)
+            peaks = {pid: max(0, proc_status_kib(pid, "VmHWM") - before[pid]) * 1024 for pid in pids}
+            server_peak = peaks.pop(server.pid)
+            worker_peak = max(peaks.values())
+            rows.append(
+                [
+                    f"{number + 1}",
+                    f"{server_peak / len(body.data):.2f}x",
+                    f"{worker_peak / len(body.data):.2f}x",
+                    f"{(server_peak + sum(peaks.values())) / len(body.data):.2f}x",
+                ]
+            )
+    print(f"\nOne request over HTTP (uvicorn, 2 worker processes), {body.name}, peaks above the memory before:\n")
+    print(table(["request", "server process / body", "busiest worker / body", "all added up / body"], rows))
 
 
 def main() -> None:
