@@ -24,6 +24,9 @@ without the elements the catalogue does not read. Attributes a Struct does not d
 as the model's unset elements do, so service.facts reads either kind of resource unchanged.
 tests/api/test_intake_differential.py runs both paths over every corpus file, case bundle and bad
 input, and mutations of them, and asserts the same acceptance, issues, warnings and values.
+
+The end of the module decodes a Bundle straight from the request bytes (decode_bundle): only the
+resources of types intake reads are ever built, each by orjson when intake reaches it.
 """
 
 # ruff: noqa: N815  -- the Structs keep FHIR's camelCase element names, so facts reads either kind alike
