@@ -319,6 +319,9 @@ def _whole_body_changes(body: bytes) -> Iterator[tuple[str, bytes]]:
         body.replace(b'"resourceType": "Claim",', b'"resourceType": "Claim", "resourceType": "Observation",', 1),
     )
     yield "type key escaped", body.replace(b'"resourceType": "Claim",', b'"resource\\u0054ype": "Patient",', 1)
+    escaped = body.replace(b'"entry":', b'"entr\\u0079":', 1)
+    yield "shell keys escaped", escaped.replace(b'"fullUrl":', b'"fullUr\\u006c":')
+    yield "resource key escaped", body.replace(b'"resource":', b'"resourc\\u0065":', 3)
     yield "not an object", b"[" + body + b"]"
     yield "a string", b'"Bundle"'
 
