@@ -84,11 +84,13 @@ def profile(trials: int) -> None:
     from service.pipeline import compile_catalog, read_facts
 
     catalog = grown_catalog(load_catalog(CRITERIA), trials)
-    plans = compile_catalog(catalog).plans
+    compiled = compile_catalog(catalog)
+    # This tree's plans, or an earlier revision's node keys (before service/evaluate/plan.py).
+    shared = getattr(compiled, "plans", None) or getattr(compiled, "node_keys", None)
     facts = read_facts(orjson.loads(typical_body().data), catalog, AS_OF)
     profiler = cProfile.Profile(time.process_time)
     for _ in range(3):
-        evaluator = Evaluator(catalog, facts, AS_OF, plans)  # a fresh one per pass, as per request
+        evaluator = Evaluator(catalog, facts, AS_OF, shared)  # a fresh one per pass, as per request
         profiler.enable()
         for trial in catalog.trials.values():
             evaluate_trial(trial, evaluator)
