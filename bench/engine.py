@@ -15,8 +15,12 @@ the cores. Every figure printed is the median over rounds of each round's median
 
     .venv/bin/python bench/engine.py --profile 500   # CPU-time cProfile of evaluation alone
 
-prints where evaluating the grown catalogue goes (``TRIALMATCH_BENCH_CODE=<a copy>`` profiles
-another revision's copy).
+prints where evaluating the grown catalogue goes (``PYTHONPATH=<a copy>:.`` profiles another
+revision's copy of service/ and criteria/).
+
+    .venv/bin/python bench/engine.py --split 500     # distinct verdicts, stepping, summarising
+
+times the two halves of evaluation apart (this tree only, :func:`split`).
 """
 
 from __future__ import annotations
@@ -84,11 +88,13 @@ def profile(trials: int) -> None:
     from service.pipeline import compile_catalog, read_facts
 
     catalog = grown_catalog(load_catalog(CRITERIA), trials)
-    keys = compile_catalog(catalog).node_keys
+    compiled = compile_catalog(catalog)
+    # This tree's plans, or an earlier revision's node keys (before service/evaluate/plan.py).
+    shared = getattr(compiled, "plans", None) or getattr(compiled, "node_keys", None)
     facts = read_facts(orjson.loads(typical_body().data), catalog, AS_OF)
     profiler = cProfile.Profile(time.process_time)
     for _ in range(3):
-        evaluator = Evaluator(catalog, facts, AS_OF, keys)  # a fresh one per pass, as per request
+        evaluator = Evaluator(catalog, facts, AS_OF, shared)  # a fresh one per pass, as per request
         profiler.enable()
         for trial in catalog.trials.values():
             evaluate_trial(trial, evaluator)
@@ -96,6 +102,48 @@ def profile(trials: int) -> None:
     stats = pstats.Stats(profiler).strip_dirs()
     stats.sort_stats("tottime").print_stats(15)
     stats.sort_stats("cumulative").print_stats(15)
+
+
+def split(trials: int, repeats: int = 10) -> None:
+    """Print where one answer's evaluation goes: distinct verdicts computed, then steps only, then summarising.
+
+    Each repeat evaluates every trial twice with one fresh evaluator: the first pass computes
+    every distinct verdict, the second finds them all computed, so it costs only the stepping
+    (reading the verdict table and building each line's and part's result). Then summarising
+    and ranking. CPU ms, medians; and how the distinct verdicts came out.
+    """
+    import collections
+
+    import orjson
+
+    from bench.common import AS_OF, CRITERIA, grown_catalog, typical_body
+    from service.criteria import load_catalog
+    from service.evaluate import Evaluator, evaluate_trial
+    from service.pipeline import compile_catalog, read_facts
+    from service.rank import rank, summarise
+
+    catalog = grown_catalog(load_catalog(CRITERIA), trials)
+    plans = compile_catalog(catalog).plans
+    facts = read_facts(orjson.loads(typical_body().data), catalog, AS_OF)
+    gc.collect()
+    gc.freeze()
+    clock = time.process_time
+    passes: dict[str, list[float]] = {"first pass": [], "second pass": [], "summarise and rank": []}
+    for _ in range(repeats):
+        evaluator = Evaluator(catalog, facts, AS_OF, plans)
+        began = clock()
+        results = [evaluate_trial(trial, evaluator) for trial in catalog.trials.values()]
+        first = clock()
+        results = [evaluate_trial(trial, evaluator) for trial in catalog.trials.values()]
+        second = clock()
+        rank([summarise(trial, r) for trial, r in zip(catalog.trials.values(), results, strict=True)])
+        passes["first pass"].append(first - began)
+        passes["second pass"].append(second - first)
+        passes["summarise and rank"].append(clock() - second)
+    print(", ".join(f"{name} {statistics.median(times) * 1000:.1f} ms" for name, times in passes.items()))
+    verdicts, lines = evaluator.tables(plans)
+    outcomes = collections.Counter(v[0].value for v in verdicts if v is not None)
+    print(f"{len(verdicts)} distinct verdicts ({dict(outcomes)}), {len(lines)} distinct line verdicts")
 
 
 def run_copy(code: Path, repeats: int) -> dict[str, float]:
@@ -130,10 +178,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="fresh processes per revision")
     parser.add_argument("--repeats", type=int, default=15, help="answers per case and process (a fifth at 500)")
     parser.add_argument("--profile", type=int, metavar="TRIALS", help="only profile evaluation at TRIALS trials")
+    parser.add_argument("--split", type=int, metavar="TRIALS", help="only split evaluation at TRIALS trials")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.profile:
         profile(args.profile)
+        return
+    if args.split:
+        split(args.split)
         return
     if args.child is not None:
         print(json.dumps(measure(args.child)))

@@ -14,7 +14,7 @@ from functools import cache
 
 from service.criteria import Catalog, catalog_reads, walk_trial
 from service.errors import Cancelled, one_line
-from service.evaluate import Evaluator, evaluate_trial
+from service.evaluate import Evaluator, Plans, compile_plans, evaluate_trial
 from service.facts import FactBuilder, PatientFacts, ScoreMatchers, compute_scores
 from service.facts.encounters import may_be_admission
 from service.intake import ReadFilter, Stop, never, read_bundle
@@ -37,11 +37,11 @@ UNBOUNDED_DAYS = (dt.date.max - dt.date.min).days
 
 @dataclass(frozen=True)
 class Compiled:
-    """What start-up derives from a catalogue once: the read filter and the fact builder."""
+    """What start-up derives from a catalogue once: the read filter, the fact builder and the trials' plans."""
 
     read_filter: ReadFilter
     builder: FactBuilder
-    node_keys: dict[int, str]
+    plans: Plans
     score_matchers: ScoreMatchers
     lookback: dict[str, int]
 
@@ -103,7 +103,9 @@ def compile_catalog(catalog: Catalog) -> Compiled:
         for trial in catalog.trials.values()
         for _, node in walk_trial(trial)
     }
-    return Compiled(read_filter, builder, node_keys, matchers, lookback)
+    # Every trial's registry lines as flat steps reading one table of distinct verdicts.
+    plans = compile_plans(catalog.trials.values(), node_keys)
+    return Compiled(read_filter, builder, plans, matchers, lookback)
 
 
 # Warnings listed in one answer; past this the last one counts the rest, so a request that repeats
@@ -165,7 +167,7 @@ def match(
     where it would otherwise rest on their absence.
     """
     facts = read_facts(document, catalog, as_of, max_entries, stop, not_provided)
-    evaluator = Evaluator(catalog, facts, as_of, compile_catalog(catalog).node_keys)
+    evaluator = Evaluator(catalog, facts, as_of, compile_catalog(catalog).plans)
     chosen = [catalog.trials[t] for t in trial_ids] if trial_ids else list(catalog.trials.values())
     matches = []
     for trial in chosen:

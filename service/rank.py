@@ -75,20 +75,32 @@ def trial_score(results: Sequence[CriterionResult]) -> float:
 
 def summarise(trial: Trial, results: Sequence[CriterionResult], deceased: str = "") -> TrialMatch:
     """Build an unranked TrialMatch from a trial's criterion results; ``deceased`` names a recorded death."""
-    leaves = leaf_results(results)
-    reasons = tuple(f"{r.type} {r.id}: {r.reason}" for r in leaves if r.outcome is Outcome.FAIL)
-    missing = tuple(dict.fromkeys(m for r in leaves if r.outcome is Outcome.UNKNOWN for m in r.missing))
-    # A review item not computable from FHIR data says so; one needing a judgement reads as before.
-    review = tuple(
-        f"{r.id}: {r.text}" + (" (not computable from FHIR data)" if r.review_kind == "not_computable" else "")
-        for r in leaves
-        if r.outcome is Outcome.REVIEW
-    )
+    # One pass over the leaves gives what trial_score and the lists below would each walk them for.
+    failed: list[str] = []
+    missing: dict[str, None] = {}
+    review: list[str] = []
+    passed = decidable = 0
+    for r in leaf_results(results):
+        outcome = r.outcome
+        if outcome is Outcome.REVIEW:
+            # A review item not computable from FHIR data says so; one needing a judgement reads as before.
+            suffix = " (not computable from FHIR data)" if r.review_kind == "not_computable" else ""
+            review.append(f"{r.id}: {r.text}{suffix}")
+            continue
+        decidable += 1
+        if outcome is Outcome.PASS:
+            passed += 1
+        elif outcome is Outcome.FAIL:
+            failed.append(f"{r.type} {r.id}: {r.reason}")
+        else:
+            missing.update(dict.fromkeys(r.missing))
+    score = round(passed / decidable, 4) if decidable else 0.0
+    reasons = tuple(failed)
     status = trial_status(results)
     if deceased:
         status = Status.INELIGIBLE
         reasons = (f"{DECEASED}: {deceased}", *reasons)
-    return TrialMatch(0, trial, status, trial_score(results), reasons, missing, review, tuple(results))
+    return TrialMatch(0, trial, status, score, reasons, tuple(missing), tuple(review), tuple(results))
 
 
 DECEASED = "patient is recorded as deceased"

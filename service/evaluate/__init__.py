@@ -10,8 +10,9 @@ make a membership test unknown unless the criterion counts them ("confirmed or s
 
 One module per kind of node: ``labs``, ``records`` (diagnoses, medications, procedures,
 courses, onsets, family history, allergies), ``patient`` (scores, age, sex); ``criterion``
-turns node results into verdicts on registry lines; ``evaluator`` holds the per-request
-evaluator and ``HANDLERS``, the one table from node kind to its evaluation.
+turns node results into verdicts on registry lines, running the steps ``plan`` compiles once per
+catalogue; ``evaluator`` holds the per-request evaluator and ``HANDLERS``, the one table from
+node kind to its evaluation.
 """
 
 from service.evaluate.criterion import evaluate_trial
@@ -25,6 +26,7 @@ from service.evaluate.numeric import (
     value_interval,
 )
 from service.evaluate.patient import SCORE_NAMES
+from service.evaluate.plan import Plans, compile_plans
 from service.evaluate.result import MAX_EVIDENCE, REVIEW_WORDS, CriterionResult, NodeResult
 
 __all__ = [
@@ -36,7 +38,9 @@ __all__ = [
     "CriterionResult",
     "Evaluator",
     "NodeResult",
+    "Plans",
     "compare_interval",
+    "compile_plans",
     "describe_test",
     "evaluate_trial",
     "lab_interval",

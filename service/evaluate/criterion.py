@@ -1,78 +1,80 @@
-"""Registry lines: a criterion and its parts to verdicts, review items, and a trial's criteria in order."""
+"""Registry lines: a trial's compiled steps (service.evaluate.plan) to verdicts, in catalogue order."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from service.criteria import (
-    Criterion,
-    Part,
-    Trial,
-)
-from service.evaluate.result import REVIEW_WORDS, CriterionResult, NodeResult
-from service.facts import Evidence
+from service.criteria import Criterion, Trial
+from service.evaluate.plan import Line, OnRecord, Plans, Step, Test, Verdict, compile_criteria
+from service.evaluate.result import CriterionResult, NodeResult
 from service.logic import Outcome, Truth, outcome_of, worst_outcome
 
 if TYPE_CHECKING:
     from service.evaluate.evaluator import Evaluator
 
+_new = tuple.__new__  # a result is built from its pieces joined, without the named tuple's keyword __new__
+
+
+def evaluate_trial(trial: Trial, evaluator: Evaluator) -> list[CriterionResult]:
+    """Evaluate every criterion of a trial, lines and their parts, in catalogue order."""
+    plans = evaluator.plans
+    compiled = plans.trials.get(trial.id)
+    if compiled is not None and compiled[0] is trial:
+        return run(compiled[1], plans, evaluator)
+    return run(*compile_criteria(trial.criteria, plans.node_keys), evaluator)  # a trial not in the catalogue
+
 
 def evaluate_criterion(ev: Evaluator, criterion: Criterion) -> list[CriterionResult]:
     """Evaluate a registry line: the line first, then its parts."""
-    exclusion = criterion.type == "exclusion"
-    if not criterion.parts:
-        result = _leaf(ev, criterion, None, exclusion)
-        return [result]
-    parts = [_leaf(ev, part, criterion.id, exclusion) for part in criterion.parts]
+    return run(*compile_criteria((criterion,), ev.plans.node_keys), ev)
+
+
+def run(steps: tuple[Step, ...], plans: Plans, ev: Evaluator) -> list[CriterionResult]:
+    """Return the results of compiled steps, each distinct verdict computed once per request and plans."""
+    verdicts, lines = ev.tables(plans)
+    sources = plans.sources
+    results: list[CriterionResult] = []
+    append = results.append
+    for step in steps:
+        if not isinstance(step, Line):
+            verdict = verdicts[step.slot]
+            if verdict is None:
+                verdict = verdicts[step.slot] = _compute(sources[step.slot], ev)
+            append(_new(CriterionResult, step.head + verdict + step.tail))
+            continue
+        parts = []
+        for leaf in step.parts:
+            verdict = verdicts[leaf.slot]
+            if verdict is None:
+                verdict = verdicts[leaf.slot] = _compute(sources[leaf.slot], ev)
+            parts.append(_new(CriterionResult, leaf.head + verdict + leaf.tail))
+        line = lines[step.slot]
+        if line is None:
+            line = lines[step.slot] = _line(parts)
+        append(_new(CriterionResult, step.head + line + step.tail))
+        results.extend(parts)
+    return results
+
+
+def _compute(source: Test | OnRecord | None, ev: Evaluator) -> Verdict:
+    """Compute one distinct verdict (a constant one is in the table from the start)."""
+    if type(source) is Test:
+        return _verdict(ev.node(source.node), source.exclusion)
+    assert type(source) is OnRecord  # constants never reach here
+    return _review_on_record(ev, source)
+
+
+def _line(parts: list[CriterionResult]) -> Verdict:
+    """Return a line's verdict from its parts': the worst outcome, explained by the parts that have it."""
     outcome = worst_outcome(p.outcome for p in parts)
     deciding = [p for p in parts if p.outcome is outcome]
     reason = "; ".join(f"{p.id}: {p.reason}" for p in deciding)
     evidence = tuple(dict.fromkeys(e for p in deciding for e in p.evidence))
     missing = tuple(dict.fromkeys(m for p in parts for m in p.missing))
-    line = CriterionResult(
-        criterion.id,
-        None,
-        criterion.type,
-        criterion.text,
-        outcome,
-        reason,
-        evidence,
-        missing,
-        criterion.interpretation,
-    )
-    return [line, *parts]
+    return outcome, reason, evidence, missing
 
 
-def _leaf(ev: Evaluator, item: Criterion | Part, parent: str | None, exclusion: bool) -> CriterionResult:
-    ctype = "exclusion" if exclusion else "inclusion"
-    if item.review is not None and item.on_record is not None:
-        return _review_on_record(ev, item, parent, ctype)
-    if item.review is not None:
-        kind = item.review_kind or "judgement"
-        return CriterionResult(
-            item.id,
-            parent,
-            ctype,
-            item.text,
-            Outcome.REVIEW,
-            f"{REVIEW_WORDS[kind]}: {item.review}",
-            (),
-            (),
-            item.interpretation,
-            kind,
-        )
-    assert item.logic is not None
-    key = ev.key(item.logic)
-    verdict = ev.verdicts.get((key, exclusion)) if key is not None else None
-    if verdict is None:
-        verdict = _verdict(ev.node(item.logic), exclusion)
-        if key is not None:
-            ev.verdicts[key, exclusion] = verdict
-    outcome, reason, evidence, missing = verdict
-    return CriterionResult(item.id, parent, ctype, item.text, outcome, reason, evidence, missing, item.interpretation)
-
-
-def _verdict(result: NodeResult, exclusion: bool) -> tuple[Outcome, str, tuple[Evidence, ...], tuple[str, ...]]:
+def _verdict(result: NodeResult, exclusion: bool) -> Verdict:
     """Return a leaf's outcome, reason, evidence and missing data from its node's result."""
     outcome = outcome_of(result.truth, exclusion=exclusion)
     reason = "; ".join(result.reasons)
@@ -82,14 +84,13 @@ def _verdict(result: NodeResult, exclusion: bool) -> tuple[Outcome, str, tuple[E
     return outcome, reason, tuple(result.evidence), missing
 
 
-def _review_on_record(ev: Evaluator, item: Criterion | Part, parent: str | None, ctype: str) -> CriterionResult:
+def _review_on_record(ev: Evaluator, source: OnRecord) -> Verdict:
     """A judgement asked only when something related is on record: unknown then, else pass.
 
     On record means the node holds, or may hold and names a record (a condition whose timing
     is unknown); a node unknown for want of any record (no result at all) is nothing on record.
     """
-    assert item.on_record is not None and item.review is not None
-    found = ev.node(item.on_record)
+    found = ev.node(source.node)
     reasons = "; ".join(found.reasons)
     missing: tuple[str, ...] = ()
     # Nothing on record only when the caller sent the record types read: with some not provided,
@@ -100,20 +101,10 @@ def _review_on_record(ev: Evaluator, item: Criterion | Part, parent: str | None,
         outcome, reason = Outcome.PASS, f"nothing related on record ({reasons})"
     elif not found.evidence and unsent:
         outcome = Outcome.UNKNOWN
-        reason = f"{reasons}; needs a person: {item.review}"
-        missing = (*found.missing, f"investigator's judgement: {item.text}")
+        reason = f"{reasons}; needs a person: {source.review}"
+        missing = (*found.missing, f"investigator's judgement: {source.text}")
     else:
         outcome = Outcome.UNKNOWN
-        reason = f"on record: {reasons}; needs a person: {item.review}"
-        missing = (f"investigator's judgement: {item.text}",)
-    return CriterionResult(
-        item.id, parent, ctype, item.text, outcome, reason, tuple(found.evidence), missing, item.interpretation
-    )
-
-
-def evaluate_trial(trial: Trial, evaluator: Evaluator) -> list[CriterionResult]:
-    """Evaluate every criterion of a trial, lines and their parts, in catalogue order."""
-    results: list[CriterionResult] = []
-    for criterion in trial.criteria:
-        results.extend(evaluator.criterion(criterion))
-    return results
+        reason = f"on record: {reasons}; needs a person: {source.review}"
+        missing = (f"investigator's judgement: {source.text}",)
+    return outcome, reason, tuple(found.evidence), missing

@@ -37,6 +37,7 @@ from service.criteria import (
 )
 from service.evaluate import control, counts, labs, patient, records
 from service.evaluate.criterion import evaluate_criterion
+from service.evaluate.plan import Plans, Verdict, compile_plans
 from service.evaluate.result import CriterionResult, NodeResult
 from service.facts import (
     RECORD_TYPES,
@@ -51,7 +52,7 @@ from service.facts import (
     occurred_within,
     stated_within,
 )
-from service.logic import Outcome, Truth, all_of, any_of, not_
+from service.logic import Truth, all_of, any_of, not_
 from service.terminology import clauses
 
 # Every resource type a record criterion reads, in a fixed order (for "nothing on record").
@@ -61,13 +62,13 @@ ALL_RECORD_TYPES = tuple(dict.fromkeys(t for ts in RECORD_TYPES.values() for t i
 class Evaluator:
     """Evaluates logic nodes against one patient's facts on one as-of date."""
 
-    def __init__(
-        self, catalog: Catalog, facts: PatientFacts, as_of: dt.date, node_keys: dict[int, str] | None = None
-    ) -> None:
+    def __init__(self, catalog: Catalog, facts: PatientFacts, as_of: dt.date, plans: Plans | None = None) -> None:
         self.catalog = catalog
         self.facts = facts
         self.as_of = as_of
-        self._node_keys = node_keys or {}
+        # The catalogue's compiled steps (service.evaluate.plan); without them nothing is shared.
+        self.plans = plans if plans is not None else compile_plans((), {})
+        self._node_keys = self.plans.node_keys
         self._results: dict[str, NodeResult] = {}
         self._sources = {
             "condition": facts.conditions + facts.findings,
@@ -82,9 +83,8 @@ class Evaluator:
         self._newest: dict[tuple[str, int], tuple[LabValue, ...]] = {}
         self._evidence: dict[int, Evidence] = {}
         self._score_evidence: dict[str, tuple[Evidence, ...]] = {}
-        # A leaf's verdict pieces (outcome, reason, evidence, missing) for an equal node read as an
-        # inclusion or an exclusion: leaves of many trials sharing a test share them.
-        self.verdicts: dict[tuple[str, bool], tuple[Outcome, str, tuple[Evidence, ...], tuple[str, ...]]] = {}
+        # Each plan table's distinct verdicts and line verdicts, computed on first use in this request.
+        self._tables: dict[Plans, tuple[list[Verdict | None], list[Verdict | None]]] = {}
         self.unsent = facts.unprovided(ALL_RECORD_TYPES)
 
     def newest(self, analyte: str, days: int) -> tuple[LabValue, ...]:
@@ -122,9 +122,12 @@ class Evaluator:
             found = self._score_evidence[name] = tuple(shown)
         return found
 
-    def key(self, node: Node) -> str | None:
-        """Return the key equal nodes share (None for a node built during evaluation)."""
-        return self._node_keys.get(id(node))
+    def tables(self, plans: Plans) -> tuple[list[Verdict | None], list[Verdict | None]]:
+        """Return this request's verdicts and line verdicts of a plan table (None: not computed yet)."""
+        found = self._tables.get(plans)
+        if found is None:
+            found = self._tables[plans] = (list(plans.initial), [None] * plans.lines)
+        return found
 
     def node(self, node: Node) -> NodeResult:
         """Evaluate one node of the closed vocabulary, once per request for equal nodes."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from service.criteria import (
     NumericTest,
@@ -15,6 +16,12 @@ from service.logic import Truth, all_of
 OP_WORDS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "="}
 
 
+# Pure functions of one number, asked thousands of times per answer for a few hundred distinct
+# thresholds and results (bench/README.md, engine profile): remembered, boundedly, across requests.
+_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=_REMEMBERED, typed=True)
 def number_text(value: float) -> str:
     if value == 0:
         return "0"
@@ -27,6 +34,7 @@ def number_text(value: float) -> str:
     return text
 
 
+@lru_cache(maxsize=_REMEMBERED, typed=True)
 def _key(value: float) -> float:
     """Compare converted values at 10 significant digits so a unit round-trip cannot flip a bound."""
     if value == 0 or not math.isfinite(value):
