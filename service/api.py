@@ -182,16 +182,17 @@ def parse_body(body: bytearray) -> object:
     return _loads(body)
 
 
-def with_bundle(body: bytearray, read: Callable[[object], T]) -> T:
+def with_bundle(body: bytearray, read: Callable[[object], T], max_entries: int | None = None) -> T:
     """Return ``read`` of a Bundle body decoded straight from its bytes, or of the whole parsed body.
 
     service.fhir_decode.decode_bundle builds only the resources intake reads; a body it does not
     take as-is (a Parameters resource, JSON it refuses), or one whose read resource orjson refuses
     when intake parses it (Reparse), is parsed whole with orjson and read again, so its answer or
-    refusal is that of the parsed body.
+    refusal is that of the parsed body. A Bundle of more than ``max_entries`` entries is parsed whole
+    too, so intake refuses it at once rather than after building every entry.
     """
     _unmarked(body)
-    document = decode_bundle(body, BUILT_TYPES)
+    document = decode_bundle(body, BUILT_TYPES, max_entries)
     if document is not None:
         try:
             return read(document)
@@ -294,7 +295,7 @@ def _json(model: BaseModel) -> Response:
 
 def _facts_answer(body: bytearray, catalog: Catalog, day: dt.date, max_entries: int, stop: Stop) -> Response:
     """Parse a body, read its facts and serialise them (runs in a worker thread)."""
-    facts = with_bundle(body, lambda document: read_facts(document, catalog, day, max_entries, stop))
+    facts = with_bundle(body, lambda document: read_facts(document, catalog, day, max_entries, stop), max_entries)
     return _json(facts_out(facts, day, catalog.version))
 
 
@@ -357,8 +358,8 @@ def _match_answer(
             asked = read_operation(document)
             return _fhir(asked.trim(match(asked.bundle, catalog, day, chosen, max_entries, stop)))
 
-        return with_bundle(body, fhir_answer)
-    report = with_bundle(body, lambda document: match(document, catalog, day, chosen, max_entries, stop))
+        return with_bundle(body, fhir_answer, max_entries)
+    report = with_bundle(body, lambda document: match(document, catalog, day, chosen, max_entries, stop), max_entries)
     return Response(match_bytes(report, view), media_type="application/json")
 
 

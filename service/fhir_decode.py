@@ -563,11 +563,15 @@ def _valid_utf8(body: bytes | bytearray) -> bool:
     return True
 
 
-def decode_bundle(body: bytes | bytearray, built: frozenset[str]) -> dict[str, Any] | None:
+def decode_bundle(
+    body: bytes | bytearray, built: frozenset[str], max_entries: int | None = None
+) -> dict[str, Any] | None:
     """Return the Bundle intake reads from the body's bytes, or None when the body must be parsed whole.
 
     Entries' resources of the types in ``built`` are Pending (parsed when read), those of other
     types are {"resourceType": type}; every other value intake reads is as orjson parses it.
+    A Bundle of more than ``max_entries`` entries is not built entry by entry (None): intake refuses
+    it at once from the whole parse, as it always did, instead of after a Python step per entry.
     """
     if not _valid_utf8(body) or sys.getrecursionlimit() > ORJSON_MAX_DEPTH:
         return None
@@ -579,6 +583,8 @@ def decode_bundle(body: bytes | bytearray, built: frozenset[str]) -> dict[str, A
         if shell.link is not msgspec.UNSET:
             document["link"] = _parsed(shell.link)
         if shell.entry is not msgspec.UNSET:
+            if max_entries is not None and len(shell.entry) > max_entries:
+                return None
             document["entry"] = [_entry(item, built) for item in shell.entry]
     except (msgspec.DecodeError, msgspec.ValidationError, orjson.JSONDecodeError, RecursionError):
         return None

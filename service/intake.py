@@ -726,6 +726,8 @@ def _incomplete(document: Mapping[str, Any]) -> str | None:
         return "Bundle has a 'next' link (one page of a paged search)"
     for entry in _list(document.get("entry")):
         resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, Pending) and resource.resource_type == "OperationOutcome":
+            resource = resource.load()  # decoded from the bytes: the entry walk parsed it but kept no copy
         if not isinstance(resource, dict) or resource.get("resourceType") != "OperationOutcome":
             continue
         for issue in _list(resource.get("issue")):

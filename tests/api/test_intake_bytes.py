@@ -362,6 +362,59 @@ def test_pending_resource_orjson_refuses_reparses(catalog: Catalog) -> None:
     assert by_bytes == parsed and parsed[0] == "refused"
 
 
+# OperationOutcome entries that say the search was cut short (service.intake._incomplete): each
+# makes every record type "not provided", so no trial can be eligible from what is absent. Found
+# by an adversarial review: the bytes path once left them unparsed and read the Bundle as whole.
+CUT_SHORT = {
+    "warning": {"severity": "warning", "code": "processing"},
+    "error": {"severity": "error", "code": "processing"},
+    "fatal": {"severity": "fatal", "code": "processing"},
+    "information-too-costly": {"severity": "information", "code": "too-costly"},
+    "warning-incomplete-search-outcome": {"severity": "warning", "code": "incomplete"},
+}
+
+
+def _cut_short(issue: dict[str, str], escaped: bool = False) -> bytes:
+    bundle = json.loads(Path(BASELINE).read_text())
+    entry: dict[str, Any] = {"resource": {"resourceType": "OperationOutcome", "issue": [issue]}}
+    if "incomplete" in issue.values():
+        entry["search"] = {"mode": "outcome"}
+    bundle["entry"].append(entry)
+    body = json.dumps(bundle).encode()
+    return body.replace(b'"OperationOutcome"', b'"Operation\\u004futcome"') if escaped else body
+
+
+@pytest.mark.parametrize("escaped", [False, True], ids=["plain", "escaped-type"])
+@pytest.mark.parametrize("name", sorted(CUT_SHORT))
+def test_cut_short_search_answers_the_same(name: str, escaped: bool, catalog: Catalog) -> None:
+    """A Bundle with an OperationOutcome saying the search was cut short gets the same answer by both paths, none eligible."""
+    body = _cut_short(CUT_SHORT[name], escaped)
+    assert takes(body)
+    assert_same(body, intake_of(catalog))
+    answer = orjson.loads(assert_same(body, answer_of(catalog)))
+    statuses = {m["status"] for m in answer["results"]}
+    assert "eligible" not in statuses and "possibly_eligible" in statuses
+
+
+def test_entry_count_past_the_limit_is_parsed_whole(catalog: Catalog) -> None:
+    """A Bundle of more entries than allowed is not built entry by entry: it is refused as the whole parse refuses it."""
+    body = orjson.dumps({"resourceType": "Bundle", "type": "collection", "entry": [{}] * 101})
+    assert decode_bundle(bytearray(body), BUILT_TYPES, 100) is None
+    assert decode_bundle(bytearray(body), BUILT_TYPES, 101) is not None
+
+    def read(document: object) -> Any:
+        return match(document, catalog, AS_OF, max_entries=100)
+
+    by_bytes, parsed = [], []
+    for way, found in (("bytes", by_bytes), ("parsed", parsed)):
+        try:
+            buffer = bytearray(body)
+            with_bundle(buffer, read, 100) if way == "bytes" else read(parse_body(buffer))
+        except ClientError as error:
+            found.append(_refusal(error))
+    assert by_bytes == parsed and "more than 100 entries" in str(parsed)
+
+
 def test_byte_mutations_cover_each_slot() -> None:
     """The byte mutations cover every slot and value, and the slotted bundle has read and unread resources."""
     assert len(BYTE_MUTATIONS) == len(UNREAD_SLOTS + READ_SLOTS) * len(BYTE_VALUES)

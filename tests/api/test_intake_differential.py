@@ -87,6 +87,8 @@ def outcome(document: Any, catalog: Catalog, fast: bool) -> Any:
         intake.warnings,
         dict(intake.skipped),
         {k: _reads([v]) for k, v in intake.contained.items()},
+        sorted(intake.not_provided),
+        {k: _reads([v]) for k, v in intake.by_reference.items()},
     )
 
 
