@@ -4,7 +4,9 @@
 ``service.workers.RECYCLE_AFTER`` requests (200), so one of the rounds crosses a recycling.
 Every answer is compared byte for byte with the single-request answer. Prints, per round, the
 counts of (status, client error, wrong answer), the median and maximum latency, and the
-requests slower than 0.5 s (start offset and latency, seconds).
+requests slower than 0.5 s (start offset and latency, seconds), and the ids of the server's
+worker processes after the round (so a round that recycled them shows it), and once more after
+10 s idle (workers that were replaced have exited by then).
 
     .venv/bin/python bench/recycle.py
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,7 +24,15 @@ from bench.common import REPO, always, post, run_load, serving, single_answer
 
 BUNDLE = REPO / "tests/cases/bundles/hbv_decompensated_baseline.json"
 ENV = {"TRIALMATCH_MAX_BODY_BYTES": str(32 << 20), "TRIALMATCH_REQUEST_TIMEOUT_SECONDS": "300"}
-ROUNDS, REQUESTS, CONCURRENCY, STALL = 3, 200, 8, 0.5
+ROUNDS, REQUESTS, CONCURRENCY, STALL, PAUSE = 3, 200, 8, 0.5, 10
+
+
+def workers(pid: int) -> list[int]:
+    """The ids of the worker processes the server ``pid`` started (any of its threads may start them)."""
+    children = [
+        int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()
+    ]
+    return sorted(c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes())
 
 
 def main() -> None:
@@ -38,9 +49,12 @@ def main() -> None:
             stalls = [(round(s.start, 2), round(s.latency, 2)) for s in result.samples if s.latency > STALL]
             print(
                 f"round {round_}: {dict(counts)} p50 {latencies[len(latencies) // 2] * 1e3:.0f} ms"
-                f" max {latencies[-1] * 1e3:.0f} ms stalls>{STALL}s {len(stalls)} {stalls[:12]}",
+                f" max {latencies[-1] * 1e3:.0f} ms stalls>{STALL}s {len(stalls)} {stalls[:12]}"
+                f" workers {workers(server.process.pid)}",
                 flush=True,
             )
+        time.sleep(PAUSE)
+        print(f"after {PAUSE} s idle: workers {workers(server.process.pid)}", flush=True)
 
 
 if __name__ == "__main__":
