@@ -9,9 +9,22 @@ meanwhile: with several large bundles queued, health checks waited seconds in wo
 catalogue once and run parse, match and serialise for one request at a time; requests beyond
 them wait in order. A request's cancellation token is a byte in shared memory, one per slot:
 when a request's time limit passes, its byte is set and the worker stops at the next entry or
-trial. A worker is replaced after ``RECYCLE_AFTER`` requests, so memory a large request left
-fragmented is given back. With ``work_processes = 0`` the work runs in threads of the server's
-process (tests, and tools that embed the app), at most ``max_parallel_work`` at once.
+trial. With ``work_processes = 0`` the work runs in threads of the server's process (tests, and
+tools that embed the app), at most ``max_parallel_work`` at once.
+
+Recycling. Memory a large request left fragmented in a worker is given back only when the worker
+exits, so the workers are replaced after about ``RECYCLE_AFTER`` requests each. The whole pool is
+replaced, not one worker at a time: with ``max_tasks_per_child`` (how this was done before),
+CPython 3.11's executor thread joins a retiring worker before it delivers any other worker's
+result, and the retiring interpreter's teardown of its frozen catalogue heap took about 3 s under
+load, so every request in flight stalled that long (bench/recycle.py; bench/README.md, "Worker
+recycling"). Ending a worker with ``os._exit`` instead lost requests. So after ``recycle_after``
+x ``processes`` requests the pool starts a second executor (same cancellation bytes, same
+start-up), waits in a background thread until each of its workers has loaded the catalogue, then
+sends new requests to it and shuts the old one down without waiting: the old executor finishes
+and delivers the work it holds, then joins only its own workers. Until the new executor is ready
+requests keep going to the old one; one replacement runs at a time; while it runs the machine
+holds both sets of workers (twice the workers' memory for a few seconds).
 """
 
 from __future__ import annotations
@@ -20,7 +33,9 @@ import asyncio
 import gc
 import importlib
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -78,6 +93,12 @@ def _ready() -> bool:
     return _catalog is not None
 
 
+def _started(pause: float) -> int:
+    """Return this worker's id once it has loaded the catalogue, after ``pause`` s (the next probe goes elsewhere)."""
+    time.sleep(pause)
+    return os.getpid()
+
+
 @dataclass
 class WorkPool:
     """The worker processes of one app, and the cancellation slots of the requests they run."""
@@ -85,29 +106,58 @@ class WorkPool:
     processes: int
     criteria_dir: Path
     copies_per_iu: float | None
+    recycle_after: int = RECYCLE_AFTER  # requests per process before the pool is replaced
     executor: ProcessPoolExecutor | None = None
     flags: SynchronizedArray[Any] | None = None
     free: list[int] = field(default_factory=lambda: list(range(SLOTS)))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    submitted: int = 0  # requests sent to the current executor
+    replacement: ProcessPoolExecutor | None = None  # the executor starting to replace it, if any
+
+    def _executor(self) -> ProcessPoolExecutor:
+        """A new executor whose workers load the catalogue and share the cancellation bytes."""
+        return ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.criteria_dir, self.copies_per_iu, self.flags),
+        )
 
     def start(self) -> list[Future[bool]]:
         """Start the processes, each loading the catalogue; return futures done once they are ready."""
-        context = multiprocessing.get_context("spawn")
-        self.flags = context.Array("b", SLOTS, lock=False)
-        self.executor = ProcessPoolExecutor(
-            max_workers=self.processes,
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(self.criteria_dir, self.copies_per_iu, self.flags),
-            max_tasks_per_child=RECYCLE_AFTER,
-        )
-        return [self.executor.submit(_ready) for _ in range(self.processes)]
+        self.flags = multiprocessing.get_context("spawn").Array("b", SLOTS, lock=False)
+        with self.lock:
+            self.executor, self.submitted = self._executor(), 0
+            return [self.executor.submit(_ready) for _ in range(self.processes)]
 
     def stop(self) -> None:
-        """Stop the processes (work still running is cancelled)."""
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
+        """Stop the processes (work still running is cancelled), and those of a replacement still starting."""
+        with self.lock:
+            executors = (self.executor, self.replacement)
+            self.executor = self.replacement = None
+        for executor in executors:
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+
+    def _replace(self, new: ProcessPoolExecutor) -> None:
+        """Wait until each worker of ``new`` has loaded the catalogue, then send new requests to it (background)."""
+        seen: set[int] = set()
+        try:
+            while len(seen) < self.processes:
+                probes = [new.submit(_started, 0.05) for _ in range(self.processes)]
+                seen.update(probe.result() for probe in probes)
+        except Exception:  # stopped meanwhile, or its workers could not start: the old executor keeps serving
+            seen.clear()
+        with self.lock:
+            current = self.replacement is new  # not after stop()
+            switch = current and len(seen) == self.processes and self.executor is not None
+            old = self.executor if switch else new
+            if current:
+                self.replacement, self.submitted = None, 0  # a failed start is tried again after as many requests
+            if switch:
+                self.executor = new
+        if old is not None:
+            old.shutdown(wait=False)  # its work in flight finishes and is delivered; then it joins its own workers
 
     async def run(self, work: Work, body: bytearray, args: tuple[Any, ...], token: threading.Event | None) -> Response:
         """Run ``work(body, catalog, *args, stop)`` in a worker; raise its client error; honour the token."""
@@ -117,8 +167,13 @@ class WorkPool:
         flags = self.flags
         with self.lock:
             slot = self.free.pop()
-        flags[slot] = 0
-        future = self.executor.submit(_run, work, slot, body, args)  # pickled as it is, not copied first
+            flags[slot] = 0
+            future = self.executor.submit(_run, work, slot, body, args)  # pickled as it is, not copied first
+            self.submitted += 1
+            if self.submitted >= self.recycle_after * self.processes and self.replacement is None:
+                self.replacement = self._executor()
+                replace = threading.Thread(target=self._replace, args=(self.replacement,), daemon=True)
+                replace.start()
 
         def finished(_: object) -> None:
             with self.lock:
