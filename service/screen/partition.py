@@ -329,7 +329,8 @@ def filter_and_partition(spec: RunSpec, index: int, chunk: Chunk) -> Tally:
             continue
         # A Bundle (one patient's record per line) is decoded from its bytes as POST /match does:
         # resources of types no criterion reads are never built (service.fhir_decode.decode_bundle).
-        shell = decode_bundle(unit.data, BUILT_TYPES, spec.max_entries) if named is not None and named.group(1) == b"Bundle" else None
+        is_bundle = named is not None and named.group(1) == b"Bundle"
+        shell = decode_bundle(unit.data, BUILT_TYPES, spec.max_entries) if is_bundle else None
         if shell is not None:
             parse_seconds += time.process_time() - tick
             tick = time.process_time()

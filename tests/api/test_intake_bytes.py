@@ -387,7 +387,7 @@ def _cut_short(issue: dict[str, str], escaped: bool = False) -> bytes:
 @pytest.mark.parametrize("escaped", [False, True], ids=["plain", "escaped-type"])
 @pytest.mark.parametrize("name", sorted(CUT_SHORT))
 def test_cut_short_search_answers_the_same(name: str, escaped: bool, catalog: Catalog) -> None:
-    """A Bundle with an OperationOutcome saying the search was cut short gets the same answer by both paths, none eligible."""
+    """A Bundle whose OperationOutcome says the search was cut short answers alike both ways, none eligible."""
     body = _cut_short(CUT_SHORT[name], escaped)
     assert takes(body)
     assert_same(body, intake_of(catalog))
@@ -397,7 +397,7 @@ def test_cut_short_search_answers_the_same(name: str, escaped: bool, catalog: Ca
 
 
 def test_entry_count_past_the_limit_is_parsed_whole(catalog: Catalog) -> None:
-    """A Bundle of more entries than allowed is not built entry by entry: it is refused as the whole parse refuses it."""
+    """A Bundle of more entries than allowed is not built entry by entry: refused as the whole parse refuses it."""
     body = orjson.dumps({"resourceType": "Bundle", "type": "collection", "entry": [{}] * 101})
     assert decode_bundle(bytearray(body), BUILT_TYPES, 100) is None
     assert decode_bundle(bytearray(body), BUILT_TYPES, 101) is not None
