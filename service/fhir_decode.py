@@ -544,6 +544,17 @@ class Pending:
             raise Reparse from None
 
 
+def resource_of_type(resource: object, resource_type: str) -> object:
+    """Return an entry's resource for a reader outside intake's entry walk that looks for one type.
+
+    A Pending resource of that type is parsed now (Reparse if orjson refuses it), a Pending one of
+    another type is None; anything else (the parsed body's value) is returned as it is.
+    """
+    if isinstance(resource, Pending):
+        return resource.load() if resource.resource_type == resource_type else None
+    return resource
+
+
 def _valid_utf8(body: bytes | bytearray) -> bool:
     """Return whether the body is UTF-8 (orjson refuses any other byte anywhere; msgspec's skip does not look)."""
     if body.isascii():

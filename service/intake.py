@@ -38,7 +38,7 @@ from pydantic import BaseModel, ValidationError
 
 from service.dates import shift
 from service.errors import BundleInvalid, Cancelled, Issue
-from service.fhir_decode import Pending, decode
+from service.fhir_decode import Pending, decode, resource_of_type
 from service.terminology import CodeMatcher, normalise_code
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -725,9 +725,8 @@ def _incomplete(document: Mapping[str, Any]) -> str | None:
     if has_next_link(document):
         return "Bundle has a 'next' link (one page of a paged search)"
     for entry in _list(document.get("entry")):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if isinstance(resource, Pending) and resource.resource_type == "OperationOutcome":
-            resource = resource.load()  # decoded from the bytes: the entry walk parsed it but kept no copy
+        # Decoded from the bytes, an OperationOutcome is parsed again here: the entry walk keeps no copy.
+        resource = resource_of_type(entry.get("resource"), "OperationOutcome") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or resource.get("resourceType") != "OperationOutcome":
             continue
         for issue in _list(resource.get("issue")):

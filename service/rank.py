@@ -64,18 +64,10 @@ def trial_status(results: Sequence[CriterionResult]) -> Status:
     return Status.ELIGIBLE
 
 
-def trial_score(results: Sequence[CriterionResult]) -> float:
-    """Return the share of decidable leaf criteria that pass, rounded to 4 decimals."""
-    decidable = [r for r in leaf_results(results) if r.outcome is not Outcome.REVIEW]
-    if not decidable:
-        return 0.0
-    passed = sum(1 for r in decidable if r.outcome is Outcome.PASS)
-    return round(passed / len(decidable), 4)
-
-
 def summarise(trial: Trial, results: Sequence[CriterionResult], deceased: str = "") -> TrialMatch:
     """Build an unranked TrialMatch from a trial's criterion results; ``deceased`` names a recorded death."""
-    # One pass over the leaves gives what trial_score and the lists below would each walk them for.
+    # One pass over the leaves: the failed reasons, missing data, review items and the score, the
+    # share of decidable leaves (all but review) that pass, rounded to 4 decimals.
     failed: list[str] = []
     missing: dict[str, None] = {}
     review: list[str] = []

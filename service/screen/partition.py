@@ -40,7 +40,7 @@ import orjson
 
 from service.criteria import Catalog, load_catalog
 from service.errors import ClientError
-from service.fhir_decode import Pending, Reparse, decode_bundle
+from service.fhir_decode import Reparse, decode_bundle, resource_of_type
 from service.intake import BUILT_TYPES, MODELS, reference_key
 from service.logic import Outcome
 from service.pipeline import MatchReport, compile_catalog, match
@@ -426,7 +426,7 @@ def _matched(spec: RunSpec, catalog: Catalog, document: dict[str, Any]) -> tuple
         resource
         for e in (entries if isinstance(entries, list) else ())
         if isinstance(e, dict)
-        and isinstance(resource := _built(e.get("resource")), dict)
+        and isinstance(resource := resource_of_type(e.get("resource"), "Patient"), dict)
         and resource.get("resourceType") == "Patient"
     ]
     rid = patients[0].get("id") if len(patients) == 1 else None
@@ -437,13 +437,6 @@ def _matched(spec: RunSpec, catalog: Catalog, document: dict[str, Any]) -> tuple
         return patient_id, _reason(error)
     except RecursionError:
         return patient_id, "nested too deeply to read"
-
-
-def _built(resource: object) -> object:
-    """Return an entry's resource; of one decoded from the bytes and not yet parsed, only a Patient is parsed."""
-    if isinstance(resource, Pending):
-        return resource.load() if resource.resource_type == "Patient" else None
-    return resource
 
 
 def _medications(work_dir: str) -> dict[str, bytes]:
